@@ -1,0 +1,308 @@
+// config.cc - YAML configuration loading with file:line errors.
+#include "filter/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "filter/config/default_config.h"
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A config error carrying the YAML position; caught at the ParseConfig boundary.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string Where(const std::string& name, const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.line < 0) return name;
+  return name + ":" + std::to_string(mark.line + 1);
+}
+
+[[noreturn]] void Fail(const std::string& name, const YAML::Node& node, const std::string& key,
+                       const std::string& what) {
+  throw ConfigError(Where(name, node) + ": " + key + ": " + what);
+}
+
+std::string ShareDir() {
+  if (const char* env = std::getenv("SLUICE_SHARE")) return env;
+  if (fs::exists("/usr/share/sluice/rules")) return "/usr/share/sluice";
+  return SLUICE_SOURCE_DIR;
+}
+
+std::string StateDir() {
+  if (const char* env = std::getenv("SLUICE_STATE")) return env;
+  if (fs::exists("/var/lib/sluice")) return "/var/lib/sluice";
+  return std::string(SLUICE_SOURCE_DIR) + "/build/state";
+}
+
+// Expands ${SHARE} and ${STATE}; makes relative paths relative to the config's directory.
+std::string ResolvePath(std::string value, const std::string& base_dir) {
+  auto replace = [&value](const std::string& from, const std::string& to) {
+    for (size_t at = value.find(from); at != std::string::npos; at = value.find(from, at)) {
+      value.replace(at, from.size(), to);
+      at += to.size();
+    }
+  };
+  replace("${SHARE}", ShareDir());
+  replace("${STATE}", StateDir());
+  if (!value.empty() && value[0] != '/' && !base_dir.empty()) {
+    value = (fs::path(base_dir) / value).lexically_normal().string();
+  }
+  return value;
+}
+
+// Walks one mapping, dispatching each key to a handler; unknown keys are errors.
+class Section {
+ public:
+  Section(const std::string& name, const YAML::Node& node, std::string prefix)
+      : name_(name), node_(node), prefix_(std::move(prefix)) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) Fail(name_, node_, prefix_, "expected a mapping");
+  }
+
+  void On(const std::string& key, std::function<void(const YAML::Node&, const std::string&)> fn) {
+    handlers_[key] = std::move(fn);
+  }
+
+  void Run() {
+    if (!node_ || node_.IsNull()) return;
+    for (const auto& item : node_) {
+      const std::string key = item.first.as<std::string>();
+      auto it = handlers_.find(key);
+      const std::string full = prefix_.empty() ? key : prefix_ + "." + key;
+      if (it == handlers_.end()) Fail(name_, item.first, full, "unknown key");
+      it->second(item.second, full);
+    }
+  }
+
+ private:
+  const std::string& name_;
+  YAML::Node node_;
+  std::string prefix_;
+  std::map<std::string, std::function<void(const YAML::Node&, const std::string&)>> handlers_;
+};
+
+class Loader {
+ public:
+  Loader(std::string name, std::string base_dir) : name_(std::move(name)), base_(std::move(base_dir)) {}
+
+  template <typename T>
+  T Scalar(const YAML::Node& node, const std::string& key) {
+    if (!node.IsScalar()) Fail(name_, node, key, "expected a scalar value");
+    try {
+      return node.as<T>();
+    } catch (const YAML::Exception&) {
+      Fail(name_, node, key, "bad value '" + node.Scalar() + "'");
+    }
+  }
+
+  size_t Size(const YAML::Node& node, const std::string& key) {
+    const long long v = Scalar<long long>(node, key);
+    if (v < 0) Fail(name_, node, key, "must not be negative");
+    return static_cast<size_t>(v);
+  }
+
+  std::string Path(const YAML::Node& node, const std::string& key) {
+    return ResolvePath(Scalar<std::string>(node, key), base_);
+  }
+
+  std::vector<std::string> List(const YAML::Node& node, const std::string& key, bool paths) {
+    if (node.IsNull()) return {};
+    if (!node.IsSequence()) Fail(name_, node, key, "expected a list");
+    std::vector<std::string> out;
+    for (const auto& item : node) out.push_back(paths ? Path(item, key) : Scalar<std::string>(item, key));
+    return out;
+  }
+
+  Thresholds Actions(const YAML::Node& node, const std::string& key) {
+    if (!node.IsMap()) Fail(name_, node, key, "expected a mapping of action: score");
+    Thresholds t;
+    for (const auto& item : node) {
+      const std::string action_name = item.first.as<std::string>();
+      auto action = ParseAction(action_name);
+      if (!action) {
+        Fail(name_, item.first, key + "." + action_name,
+             "unknown action (accept, add_header, rewrite_subject, quarantine, tempfail, reject, "
+             "discard)");
+      }
+      t.steps.emplace_back(Scalar<double>(item.second, key + "." + action_name), *action);
+    }
+    std::stable_sort(t.steps.begin(), t.steps.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    return t;
+  }
+
+  Config Load(const YAML::Node& root) {
+    Config c;
+    c.source = name_;
+    c.scoring.thresholds.steps = {{5.0, Action::kAddHeader}, {10.0, Action::kReject}};
+    c.milter.outbound_thresholds.steps = {{15.0, Action::kReject}};
+    if (!root || root.IsNull()) return c;
+    if (!root.IsMap()) Fail(name_, root, "(top)", "expected a mapping");
+
+    Section top(name_, root, "");
+    top.On("scoring", [&](const YAML::Node& n, const std::string& p) { LoadScoring(n, p, c.scoring); });
+    top.On("on_error", [&](const YAML::Node& n, const std::string& p) {
+      const auto v = Scalar<std::string>(n, p);
+      if (v == "accept") c.on_error = ErrorPolicy::kAccept;
+      else if (v == "tempfail") c.on_error = ErrorPolicy::kTempfail;
+      else Fail(name_, n, p, "expected accept or tempfail");
+    });
+    top.On("headers", [&](const YAML::Node& n, const std::string& p) {
+      Section s(name_, n, p);
+      s.On("add", [&](auto& v, auto& k) { c.headers.add_headers = Scalar<bool>(v, k); });
+      s.On("on_ham", [&](auto& v, auto& k) { c.headers.add_status_on_ham = Scalar<bool>(v, k); });
+      s.On("subject_tag", [&](auto& v, auto& k) { c.headers.subject_tag = Scalar<std::string>(v, k); });
+      s.On("reject_text", [&](auto& v, auto& k) { c.headers.reject_text = Scalar<std::string>(v, k); });
+      s.On("tempfail_text", [&](auto& v, auto& k) { c.headers.tempfail_text = Scalar<std::string>(v, k); });
+      s.Run();
+    });
+    top.On("milter", [&](const YAML::Node& n, const std::string& p) { LoadMilter(n, p, c.milter); });
+    top.On("smtp", [&](const YAML::Node& n, const std::string& p) { LoadSmtp(n, p, c.smtp); });
+    top.On("log", [&](const YAML::Node& n, const std::string& p) {
+      Section s(name_, n, p);
+      s.On("score_log", [&](auto& v, auto& k) {
+        const auto text = Scalar<std::string>(v, k);
+        c.log.score_log = text.empty() ? "" : Path(v, k);
+      });
+      s.On("level", [&](auto& v, auto& k) { c.log.level = Scalar<std::string>(v, k); });
+      s.Run();
+    });
+    top.On("user", [&](const YAML::Node& n, const std::string& p) { c.user = Scalar<std::string>(n, p); });
+    top.Run();
+    c.milter.user = c.milter.user.empty() ? c.user : c.milter.user;
+    return c;
+  }
+
+ private:
+  void LoadScoring(const YAML::Node& n, const std::string& p, ScoringConfig& s) {
+    Section sec(name_, n, p);
+    sec.On("rules", [&](auto& v, auto& k) { s.rule_files = List(v, k, true); });
+    sec.On("rules_cache", [&](auto& v, auto& k) {
+      s.rules_cache_dir = Scalar<std::string>(v, k).empty() ? "" : Path(v, k);
+    });
+    sec.On("bayes", [&](const YAML::Node& b, const std::string& bp) {
+      Section bs(name_, b, bp);
+      bs.On("enabled", [&](auto& v, auto& k) { s.bayes_enabled = Scalar<bool>(v, k); });
+      bs.On("db", [&](auto& v, auto& k) { s.bayes_db = Path(v, k); });
+      bs.On("weight", [&](auto& v, auto& k) { s.bayes_weight = Scalar<double>(v, k); });
+      bs.Run();
+    });
+    sec.On("actions", [&](auto& v, auto& k) { s.thresholds = Actions(v, k); });
+    sec.On("max_scan_bytes", [&](auto& v, auto& k) { s.max_scan_bytes = Size(v, k); });
+    sec.On("time_budget_ms", [&](auto& v, auto& k) { s.time_budget_ms = Size(v, k); });
+    sec.On("limits", [&](const YAML::Node& l, const std::string& lp) {
+      Section ls(name_, l, lp);
+      ls.On("max_depth", [&](auto& v, auto& k) { s.limits.max_depth = Size(v, k); });
+      ls.On("max_parts", [&](auto& v, auto& k) { s.limits.max_parts = Size(v, k); });
+      ls.On("max_header_bytes", [&](auto& v, auto& k) { s.limits.max_header_bytes = Size(v, k); });
+      ls.On("max_line_length", [&](auto& v, auto& k) { s.limits.max_line_length = Size(v, k); });
+      ls.On("max_headers", [&](auto& v, auto& k) { s.limits.max_headers = Size(v, k); });
+      ls.On("max_text_bytes", [&](auto& v, auto& k) { s.limits.max_text_bytes = Size(v, k); });
+      ls.Run();
+    });
+    sec.Run();
+  }
+
+  void LoadMilter(const YAML::Node& n, const std::string& p, MilterConfig& m) {
+    Section s(name_, n, p);
+    s.On("socket", [&](auto& v, auto& k) { m.socket = Scalar<std::string>(v, k); });
+    s.On("socket_mode", [&](auto& v, auto& k) {
+      const auto text = Scalar<std::string>(v, k);
+      char* end = nullptr;
+      const unsigned long mode = std::strtoul(text.c_str(), &end, 8);
+      if (text.empty() || *end != '\0' || mode > 0777) Fail(name_, v, k, "expected an octal mode like \"0660\"");
+      m.socket_mode = static_cast<uint32_t>(mode);
+    });
+    s.On("user", [&](auto& v, auto& k) { m.user = Scalar<std::string>(v, k); });
+    s.On("spill_bytes", [&](auto& v, auto& k) { m.spill_bytes = Size(v, k); });
+    s.On("spill_dir", [&](auto& v, auto& k) { m.spill_dir = Path(v, k); });
+    s.On("auth_macro", [&](auto& v, auto& k) { m.auth_macro = Scalar<std::string>(v, k); });
+    s.On("trusted_networks", [&](auto& v, auto& k) { m.trusted_networks = List(v, k, false); });
+    s.On("skip_outbound", [&](auto& v, auto& k) { m.skip_outbound = Scalar<bool>(v, k); });
+    s.On("outbound_actions", [&](auto& v, auto& k) { m.outbound_thresholds = Actions(v, k); });
+    s.On("timeout_s", [&](auto& v, auto& k) { m.timeout_s = Size(v, k); });
+    s.Run();
+  }
+
+  void LoadSmtp(const YAML::Node& n, const std::string& p, SmtpConfig& m) {
+    Section s(name_, n, p);
+    s.On("enabled", [&](auto& v, auto& k) { m.enabled = Scalar<bool>(v, k); });
+    s.On("listen", [&](auto& v, auto& k) { m.listen = Scalar<std::string>(v, k); });
+    s.On("downstream", [&](auto& v, auto& k) { m.downstream = Scalar<std::string>(v, k); });
+    s.On("allowed_networks", [&](auto& v, auto& k) { m.allowed_networks = List(v, k, false); });
+    s.On("xforward_hosts", [&](auto& v, auto& k) { m.xforward_hosts = List(v, k, false); });
+    s.On("hostname", [&](auto& v, auto& k) { m.hostname = Scalar<std::string>(v, k); });
+    s.On("max_message_bytes", [&](auto& v, auto& k) { m.max_message_bytes = Size(v, k); });
+    s.On("max_recipients", [&](auto& v, auto& k) { m.max_recipients = Size(v, k); });
+    s.On("max_connections", [&](auto& v, auto& k) { m.max_connections = Size(v, k); });
+    s.On("max_connections_per_ip", [&](auto& v, auto& k) { m.max_connections_per_ip = Size(v, k); });
+    s.On("command_timeout_s", [&](auto& v, auto& k) { m.command_timeout_s = Size(v, k); });
+    s.On("data_timeout_s", [&](auto& v, auto& k) { m.data_timeout_s = Size(v, k); });
+    s.On("downstream_timeout_s", [&](auto& v, auto& k) { m.downstream_timeout_s = Size(v, k); });
+    s.On("tls_cert", [&](auto& v, auto& k) {
+      m.tls_cert = Scalar<std::string>(v, k).empty() ? "" : Path(v, k);
+    });
+    s.On("tls_key", [&](auto& v, auto& k) {
+      m.tls_key = Scalar<std::string>(v, k).empty() ? "" : Path(v, k);
+    });
+    s.On("downstream_starttls", [&](auto& v, auto& k) { m.downstream_starttls = Scalar<bool>(v, k); });
+    s.Run();
+  }
+
+  std::string name_;
+  std::string base_;
+};
+
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view yaml_text, const std::string& name) {
+  std::string base_dir;
+  if (!name.empty() && name[0] != '<') base_dir = fs::path(name).parent_path().string();
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml_text));
+    return Loader(name, base_dir).Load(root);
+  } catch (const ConfigError& e) {
+    return Status::Invalid(e.what());
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.line;
+    return Status::Invalid(name + (line >= 0 ? ":" + std::to_string(line + 1) : "") + ": " + e.msg);
+  }
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  std::string chosen = path;
+  if (chosen.empty()) {
+    if (const char* env = std::getenv("SLUICE_CONFIG"); env && *env) chosen = env;
+    else if (fs::exists("/etc/sluice/sluice.yaml")) chosen = "/etc/sluice/sluice.yaml";
+    else return DefaultConfig();
+  }
+  std::ifstream in(chosen, std::ios::binary);
+  if (!in) return Status::Io(chosen + ": cannot open config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::Io(chosen + ": read error");
+  return ParseConfig(text.str(), chosen);
+}
+
+std::string_view DefaultConfigText() { return kDefaultConfigYaml; }
+
+Config DefaultConfig() {
+  Result<Config> config = ParseConfig(DefaultConfigText(), "<embedded default>");
+  // The embedded default is tested at build time (config_test); failing here is a build bug.
+  if (!config.ok()) std::abort();
+  return std::move(config).value();
+}
+
+}  // namespace sluice
