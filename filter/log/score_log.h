@@ -1,0 +1,56 @@
+// score_log.h - the per-message score log: one JSON line per message.
+//
+// Write() only queues the record; a writer thread formats and appends it, so the hot
+// path never waits on the disk. Reopen() (SIGUSR1, for logrotate) makes the writer
+// reopen the file by name. The destructor flushes what is queued.
+//
+// Failure: Open fails if the file cannot be opened for append. Later write errors are
+// counted and reported on stderr once, never thrown.
+// Thread-safety: Write() and Reopen() may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "filter/engine/engine.h"
+#include "filter/util/status.h"
+#include "filter/verdict/verdict.h"
+
+namespace sluice {
+
+// What the MTA told us about the transaction (milter macros or SMTP session).
+struct Envelope {
+  std::string queue_id;
+  std::string client_ip;
+  std::string client_name;
+  std::string helo;
+  std::string mail_from;
+  std::vector<std::string> rcpts;
+  std::string auth_user;  // authenticated sender, "" if none
+};
+
+struct LogRecord {
+  std::chrono::system_clock::time_point time;
+  std::string source;  // "milter", "smtp", "cli"
+  Envelope envelope;
+  MessageFacts facts;
+  Verdict verdict;
+};
+
+// The JSON object for one record (one line, no trailing newline).
+std::string FormatLogRecord(const LogRecord& record);
+
+class ScoreLog {
+ public:
+  static Result<std::unique_ptr<ScoreLog>> Open(const std::string& path);
+  virtual ~ScoreLog() = default;
+  virtual void Write(LogRecord record) = 0;
+  virtual void Reopen() = 0;
+  // Blocks until everything queued so far is written (tests, shutdown).
+  virtual void Flush() = 0;
+};
+
+}  // namespace sluice

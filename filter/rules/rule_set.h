@@ -1,0 +1,53 @@
+// rule_set.h - the keyword rule engine's public contract.
+//
+// A RuleSet is an immutable, compiled set of rules loaded from YAML files (later files
+// override or disable earlier rules by id). Each target's patterns are compiled into one
+// Hyperscan database; compiled databases are cached on disk keyed by rule content and CPU
+// features. Scanning reads the decoded view of a message (mime::Message) and never
+// parses raw bytes again (except the `full` target, which scans Message::raw).
+//
+// Failure: Load returns a non-ok Status whose message lists each error as
+// "file:line: RULE_ID: message" (one per line); nothing is half-loaded. Warnings
+// (duplicate ids, meta rules naming unknown ids, unreachable rules) go to *warnings.
+// Thread-safety: Scan() may be called from many threads at once (per-thread scratch).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "filter/mime/message.h"
+#include "filter/util/status.h"
+#include "filter/verdict/verdict.h"
+
+namespace sluice::rules {
+
+struct LoadOptions {
+  std::string cache_dir;  // "" disables the compiled-database cache
+};
+
+struct Diagnostic {
+  std::string file;
+  int line = 0;
+  std::string rule_id;
+  std::string message;
+  // "file:line: RULE_ID: message"
+  std::string ToString() const;
+};
+
+class RuleSet {
+ public:
+  virtual ~RuleSet() = default;
+
+  static Result<std::shared_ptr<const RuleSet>> Load(const std::vector<std::string>& files,
+                                                    const LoadOptions& options,
+                                                    std::vector<Diagnostic>* warnings);
+
+  // Appends the rules that fire on `message` (including meta rules) to *hits, with
+  // their scores, targets and a short excerpt of the matched text. Never throws.
+  virtual void Scan(const mime::Message& message, std::vector<RuleHit>* hits) const = 0;
+
+  virtual size_t rule_count() const = 0;
+};
+
+}  // namespace sluice::rules
