@@ -37,7 +37,9 @@ std::string Where(const std::string& name, const YAML::Node& node) {
 
 std::string ShareDir() {
   if (const char* env = std::getenv("SLUICE_SHARE")) return env;
-  if (fs::exists("/usr/share/sluice/rules")) return "/usr/share/sluice";
+  for (const char* dir : {"/usr/share/sluice", "/usr/local/share/sluice"}) {
+    if (fs::exists(fs::path(dir) / "rules")) return dir;
+  }
   return SLUICE_SOURCE_DIR;
 }
 
