@@ -40,14 +40,36 @@ class RuleSet {
   virtual ~RuleSet() = default;
 
   static Result<std::shared_ptr<const RuleSet>> Load(const std::vector<std::string>& files,
-                                                    const LoadOptions& options,
-                                                    std::vector<Diagnostic>* warnings);
+                                                     const LoadOptions& options,
+                                                     std::vector<Diagnostic>* warnings);
 
   // Appends the rules that fire on `message` (including meta rules) to *hits, with
   // their scores, targets and a short excerpt of the matched text. Never throws.
   virtual void Scan(const mime::Message& message, std::vector<RuleHit>* hits) const = 0;
 
   virtual size_t rule_count() const = 0;
+
+  // --- Additions for tools (`sluice rules`); defaults keep other implementations valid. ---
+
+  // Like Scan, but also reports helper rules (ids starting with "__", which Scan leaves
+  // out: they exist only to feed meta rules) and rules with score 0.
+  virtual void ScanAll(const mime::Message& message, std::vector<RuleHit>* hits) const {
+    Scan(message, hits);
+  }
+
+  struct RuleInfo {
+    std::string id;
+    std::string description;
+    std::string target;  // as in RuleHit::target
+    double score = 0;
+    std::string file;
+    int line = 0;
+    std::string expression;  // the pattern, the words' regex or the meta expression
+    uint32_t min_hits = 0;
+    bool pcre_fallback = false;  // scanned with PCRE2 because Hyperscan refused it
+  };
+  // Every enabled rule, in load order.
+  virtual std::vector<RuleInfo> Rules() const { return {}; }
 };
 
 }  // namespace sluice::rules

@@ -1,0 +1,248 @@
+// facts.cc - computes the message facts of facts.h from the decoded view.
+#include "filter/rules/facts.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+namespace sluice::rules {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const mime::Header* Find(const mime::Message& message, std::string_view name) {
+  if (message.parts.empty()) return nullptr;
+  for (const auto& header : message.headers()) {
+    if (EqualsIgnoreCase(header.name, name)) return &header;
+  }
+  return nullptr;
+}
+
+size_t CountHeaders(const mime::Message& message, std::string_view name) {
+  if (message.parts.empty()) return 0;
+  return std::count_if(message.headers().begin(), message.headers().end(),
+                       [&](const mime::Header& h) { return EqualsIgnoreCase(h.name, name); });
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IsHostChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+}
+
+// The first "local@domain" in text, lower-cased, or "".
+std::string FirstAddress(std::string_view text) {
+  size_t at = text.find('@');
+  while (at != std::string_view::npos) {
+    size_t begin = at;
+    while (begin > 0 && !std::isspace(static_cast<unsigned char>(text[begin - 1])) &&
+           std::string_view("<>\"'(),;:[]").find(text[begin - 1]) == std::string_view::npos) {
+      --begin;
+    }
+    size_t end = at + 1;
+    while (end < text.size() && IsHostChar(text[end])) ++end;
+    std::string_view domain = text.substr(at + 1, end - at - 1);
+    while (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+    if (begin < at && domain.find('.') != std::string_view::npos) {
+      return Lower(text.substr(begin, at + 1 - begin)) + Lower(domain);
+    }
+    at = text.find('@', at + 1);
+  }
+  return "";
+}
+
+// A From whose display name holds an address other than the real one: "paypal@paypal.com"
+// <x@evil.example>.
+bool FromNameCarriesAddress(std::string_view from) {
+  size_t open = from.rfind('<');
+  if (open == std::string_view::npos) return false;
+  size_t close = from.find('>', open);
+  std::string real = FirstAddress(from.substr(
+      open, close == std::string_view::npos ? std::string_view::npos : close - open + 1));
+  std::string named = FirstAddress(from.substr(0, open));
+  return !named.empty() && named != real;
+}
+
+}  // namespace
+
+const std::vector<FactInfo>& FactNames() {
+  static const std::vector<FactInfo> kNames = {
+      {"html_only", "1 when the mail has HTML text but no plain-text alternative"},
+      {"image_count", "<img> tags plus image/* parts"},
+      {"colored_text", "HTML text runs with a non-default colour"},
+      {"invisible_text", "HTML text runs hidden from the reader"},
+      {"missing_date", "1 when there is no Date header"},
+      {"missing_message_id", "1 when there is no Message-ID header"},
+      {"missing_from", "1 when there is no From header"},
+      {"missing_subject", "1 when there is no Subject header"},
+      {"missing_to", "1 when there is neither To nor Cc"},
+      {"link_host_mismatch", "links whose visible text names another site than the link"},
+      {"from_name_address", "1 when the From display name carries another address"},
+      {"url_count", "URLs found in the text parts"},
+      {"attachment_count", "attachments"},
+      {"part_count", "MIME parts, the root included"},
+      {"text_part_count", "text parts"},
+      {"defect_count", "MIME defects found while parsing"},
+      {"body_bytes", "bytes of visible text"},
+      {"subject_bytes", "bytes of the decoded Subject"},
+      {"subject_upper_pct", "percent of Subject letters in upper case (0 if < 8 letters)"},
+      {"body_upper_pct", "percent of body letters in upper case (0 if < 100 letters)"},
+      {"received_count", "Received headers"},
+      {"recipient_count", "addresses in To and Cc"},
+  };
+  return kNames;
+}
+
+std::string_view HostInLinkText(std::string_view text) {
+  // Trim surrounding space and punctuation people put around a link.
+  auto trim = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == '<' || c == '>' || c == '"' ||
+           c == '\'' || c == '(' || c == ')' || c == '[' || c == ']';
+  };
+  while (!text.empty() && trim(text.front())) text.remove_prefix(1);
+  while (!text.empty() && trim(text.back())) text.remove_suffix(1);
+  if (text.empty()) return {};
+  // The link text must itself look like a URL or host name, not like prose.
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) return {};
+  }
+  size_t scheme = text.find("://");
+  if (scheme != std::string_view::npos) text.remove_prefix(scheme + 3);
+  size_t at = text.find('@');
+  size_t slash = text.find_first_of("/?#");
+  if (at != std::string_view::npos && at < slash) text.remove_prefix(at + 1);
+  size_t end = 0;
+  while (end < text.size() && IsHostChar(text[end])) ++end;
+  std::string_view host = text.substr(0, end);
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  size_t dot = host.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return {};
+  std::string_view tld = host.substr(dot + 1);
+  // A host ends in a letter TLD of 2+ letters, or is an IPv4 literal.
+  bool letters = tld.size() >= 2 && std::all_of(tld.begin(), tld.end(), [](char c) {
+                   return std::isalpha(static_cast<unsigned char>(c));
+                 });
+  bool ipv4 = std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  });
+  if (!letters && !ipv4) return {};
+  // A bare "file.html" or "readme.txt" as link text is not a host.
+  if (scheme == std::string_view::npos && host.find('.') == dot && host.substr(0, 4) != "www." &&
+      !ipv4) {
+    static constexpr std::string_view kNotTlds[] = {"html", "htm", "php", "asp", "jpg",
+                                                    "gif",  "png", "pdf", "txt", "exe"};
+    for (auto not_tld : kNotTlds) {
+      if (EqualsIgnoreCase(tld, not_tld)) return {};
+    }
+  }
+  return host;
+}
+
+bool DifferentSite(std::string_view a, std::string_view b) {
+  auto site = [](std::string_view host) {
+    std::string lower = Lower(host);
+    bool ipv4 = std::all_of(lower.begin(), lower.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+    });
+    if (ipv4) return lower;
+    size_t last = lower.rfind('.');
+    if (last == std::string::npos || last == 0) return lower;
+    size_t second = lower.rfind('.', last - 1);
+    std::string out = second == std::string::npos ? lower : lower.substr(second + 1);
+    // co.uk, com.au and the like: keep one more label.
+    if (out.size() <= 6 && second != std::string::npos && second > 0) {
+      size_t third = lower.rfind('.', second - 1);
+      std::string_view first_label = std::string_view(out).substr(0, out.find('.'));
+      if (first_label == "co" || first_label == "com" || first_label == "org" ||
+          first_label == "net" || first_label == "ac" || first_label == "gov") {
+        out = third == std::string::npos ? lower : lower.substr(third + 1);
+      }
+    }
+    return out;
+  };
+  if (a.empty() || b.empty()) return false;
+  return site(a) != site(b);
+}
+
+double UpperCasePercent(std::string_view utf8, size_t min_letters) {
+  size_t upper = 0, letters = 0;
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(utf8[i]);
+    if (c < 0x80) {
+      if (std::isupper(c)) ++upper;
+      if (std::isalpha(c)) ++letters;
+      continue;
+    }
+    // Cyrillic in UTF-8: U+0400..U+04FF is D0/D1/D2/D3 followed by a continuation byte.
+    if ((c == 0xD0 || c == 0xD1) && i + 1 < utf8.size()) {
+      unsigned cp = ((c & 0x1F) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3F);
+      ++i;
+      if (cp >= 0x400 && cp <= 0x42F) {
+        ++upper;
+        ++letters;
+      } else if (cp >= 0x430 && cp <= 0x45F) {
+        ++letters;
+      }
+    }
+  }
+  if (letters < min_letters || letters == 0) return 0;
+  return 100.0 * static_cast<double>(upper) / static_cast<double>(letters);
+}
+
+void ComputeFacts(const mime::Message& message, double* v) {
+  std::fill(v, v + kFactCount, 0.0);
+  v[kFactHtmlOnly] = message.html_only ? 1 : 0;
+  v[kFactImageCount] = message.image_count;
+  v[kFactColoredText] = message.colored_text;
+  v[kFactInvisibleText] = message.invisible_text;
+  v[kFactMissingDate] = Find(message, "Date") ? 0 : 1;
+  v[kFactMissingMessageId] = Find(message, "Message-ID") ? 0 : 1;
+  const mime::Header* from = Find(message, "From");
+  v[kFactMissingFrom] = from ? 0 : 1;
+  const mime::Header* subject = Find(message, "Subject");
+  v[kFactMissingSubject] = subject ? 0 : 1;
+  const mime::Header* to = Find(message, "To");
+  const mime::Header* cc = Find(message, "Cc");
+  v[kFactMissingTo] = (to || cc) ? 0 : 1;
+  double mismatches = 0;
+  for (const auto& url : message.urls) {
+    if (url.source != mime::UrlSource::kHref || url.link_text.empty()) continue;
+    std::string_view named = HostInLinkText(url.link_text);
+    if (!named.empty() && DifferentSite(named, url.host)) ++mismatches;
+  }
+  v[kFactLinkHostMismatch] = mismatches;
+  v[kFactFromNameAddress] = from && FromNameCarriesAddress(from->value) ? 1 : 0;
+  v[kFactUrlCount] = static_cast<double>(message.urls.size());
+  v[kFactAttachmentCount] = static_cast<double>(message.attachments.size());
+  v[kFactPartCount] = static_cast<double>(message.parts.size());
+  v[kFactTextPartCount] = static_cast<double>(std::count_if(
+      message.parts.begin(), message.parts.end(), [](const mime::Part& p) { return p.is_text; }));
+  v[kFactDefectCount] = static_cast<double>(message.defects.size());
+  v[kFactBodyBytes] = static_cast<double>(message.visible_text.size());
+  v[kFactSubjectBytes] = subject ? static_cast<double>(subject->value.size()) : 0;
+  v[kFactSubjectUpperPct] = subject ? UpperCasePercent(subject->value, 8) : 0;
+  // The first 64 KiB are representative and keep this cheap on huge bodies.
+  v[kFactBodyUpperPct] =
+      UpperCasePercent(std::string_view(message.visible_text).substr(0, 64 * 1024), 100);
+  v[kFactReceivedCount] = static_cast<double>(CountHeaders(message, "Received"));
+  size_t recipients = 0;
+  for (const mime::Header* h : {to, cc}) {
+    if (h) recipients += std::count(h->value.begin(), h->value.end(), '@');
+  }
+  v[kFactRecipientCount] = static_cast<double>(recipients);
+}
+
+}  // namespace sluice::rules

@@ -1,0 +1,88 @@
+// pcre_regex.cc - PCRE2 wrapper: compile with the rule's flags, find, count.
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "filter/rules/pcre_regex.h"
+
+#include <pcre2.h>
+
+namespace sluice::rules {
+
+struct PcreRegex::Code {
+  pcre2_code* code = nullptr;
+  ~Code() { pcre2_code_free(code); }
+};
+
+PcreRegex::PcreRegex() = default;
+PcreRegex::~PcreRegex() { delete code_; }
+PcreRegex::PcreRegex(PcreRegex&& other) noexcept : code_(other.code_) { other.code_ = nullptr; }
+PcreRegex& PcreRegex::operator=(PcreRegex&& other) noexcept {
+  if (this != &other) {
+    delete code_;
+    code_ = other.code_;
+    other.code_ = nullptr;
+  }
+  return *this;
+}
+
+Status PcreRegex::Compile(const std::string& pattern, const RuleFlags& flags, bool jit) {
+  uint32_t options = 0;
+  if (flags.caseless) options |= PCRE2_CASELESS;
+  if (flags.dotall) options |= PCRE2_DOTALL;
+  if (flags.multiline) options |= PCRE2_MULTILINE;
+  // Decoded text is UTF-8, but tolerate stray bytes rather than fail the match.
+  if (flags.utf8) options |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+  if (flags.ucp) options |= PCRE2_UCP;
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                   options, &error, &offset, nullptr);
+  if (!code) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(error, message, sizeof(message));
+    return Status::Invalid("PCRE2: " + std::string(reinterpret_cast<char*>(message)) +
+                           " at offset " + std::to_string(offset));
+  }
+  if (jit) pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // best effort: interpreted otherwise
+  delete code_;
+  code_ = new Code;
+  code_->code = code;
+  return Status::Ok();
+}
+
+std::optional<std::pair<size_t, size_t>> PcreRegex::Find(std::string_view text,
+                                                         size_t start) const {
+  if (!code_ || start > text.size()) return std::nullopt;
+  pcre2_match_data* data = pcre2_match_data_create_from_pattern(code_->code, nullptr);
+  if (!data) return std::nullopt;
+  int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start,
+                       0, data, nullptr);
+  std::optional<std::pair<size_t, size_t>> out;
+  if (rc >= 0) {
+    PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
+    out.emplace(ovector[0], ovector[1]);
+  }
+  pcre2_match_data_free(data);
+  return out;
+}
+
+uint32_t PcreRegex::Count(std::string_view text, uint32_t limit) const {
+  if (!code_) return 0;
+  pcre2_match_data* data = pcre2_match_data_create_from_pattern(code_->code, nullptr);
+  if (!data) return 0;
+  uint32_t count = 0;
+  size_t start = 0;
+  while (count < limit && start <= text.size()) {
+    int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start,
+                         0, data, nullptr);
+    if (rc < 0) break;
+    ++count;
+    PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
+    // An empty match must still move on; step over a whole UTF-8 character.
+    size_t next = ovector[1] > ovector[0] ? ovector[1] : ovector[1] + 1;
+    while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+    start = next;
+  }
+  pcre2_match_data_free(data);
+  return count;
+}
+
+}  // namespace sluice::rules

@@ -1,0 +1,46 @@
+// pcre_regex.h - one PCRE2 regex, used for what Hyperscan cannot do (internal to rules/).
+//
+// Two uses: (1) the matched-text excerpt of a rule that hit, found by re-matching only
+// that rule near where Hyperscan reported the match (so the hot scan needs no
+// start-of-match tracking); (2) the fallback for patterns Hyperscan refuses
+// (back-references, lookaround), JIT-compiled.
+//
+// Failure: Compile returns a non-ok Status with PCRE2's message and offset. Matching
+// never fails loudly: a match error (e.g. the match limit) counts as no match.
+// Thread-safety: a compiled PcreRegex is immutable and may be used from many threads
+// (match data is allocated per call; these paths are not the hot one).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "filter/rules/rule.h"
+#include "filter/util/status.h"
+
+namespace sluice::rules {
+
+class PcreRegex {
+ public:
+  PcreRegex();
+  ~PcreRegex();
+  PcreRegex(PcreRegex&&) noexcept;
+  PcreRegex& operator=(PcreRegex&&) noexcept;
+
+  Status Compile(const std::string& pattern, const RuleFlags& flags, bool jit);
+  bool compiled() const { return code_ != nullptr; }
+
+  // The first match starting the search at `start`: [begin, end) offsets into text.
+  std::optional<std::pair<size_t, size_t>> Find(std::string_view text, size_t start) const;
+  // Non-overlapping matches in text, stopping at `limit`.
+  uint32_t Count(std::string_view text, uint32_t limit) const;
+
+ private:
+  struct Code;
+  Code* code_ = nullptr;
+};
+
+}  // namespace sluice::rules

@@ -1,0 +1,65 @@
+// rule_set_impl.h - the compiled RuleSet (internal to rules/).
+//
+// Rules are numbered in load order; a rule's number is its Hyperscan id and its slot in
+// meta expressions (facts take the slots after the rules). Each target group owns one
+// Hyperscan database plus the few rules that fell back to PCRE2.
+// Thread-safety: immutable after Load; Scan keeps its mutable state in thread_local
+// storage (one Hyperscan scratch per thread, grown for every rule set it meets).
+#pragma once
+
+#include <hs/hs.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "filter/rules/expr.h"
+#include "filter/rules/hs_database.h"
+#include "filter/rules/pcre_regex.h"
+#include "filter/rules/rule.h"
+#include "filter/rules/rule_set.h"
+
+namespace sluice::rules {
+
+struct CompiledRule {
+  Rule rule;
+  PcreRegex regex;        // excerpts; the matcher itself when `fallback`
+  bool fallback = false;  // Hyperscan refused the pattern: PCRE2 scans it
+  bool report = true;     // false for "__" helper rules
+  uint32_t group = 0;     // index into groups (pattern rules)
+  std::optional<Expr> meta;
+};
+
+struct TargetGroup {
+  TargetKind kind = TargetKind::kBody;
+  std::string name;                // "body", "header:x-mailer", ...
+  std::string header_name;         // for kHeader
+  std::vector<uint32_t> rules;     // all rules of this target
+  std::vector<uint32_t> fallback;  // those scanned with PCRE2
+  HsDatabasePtr db;                // null when every rule fell back
+};
+
+class RuleSetImpl final : public RuleSet {
+ public:
+  RuleSetImpl();
+  ~RuleSetImpl() override;
+
+  void Scan(const mime::Message& message, std::vector<RuleHit>* hits) const override;
+  void ScanAll(const mime::Message& message, std::vector<RuleHit>* hits) const override;
+  size_t rule_count() const override { return rules_.size(); }
+  std::vector<RuleInfo> Rules() const override;
+
+  // Filled by Load (rule_set_load.cc).
+  std::vector<CompiledRule> rules_;
+  std::vector<TargetGroup> groups_;
+  std::vector<uint32_t> meta_order_;  // meta rules, dependencies first
+  bool needs_facts_ = false;
+  hs_scratch_t* prototype_ = nullptr;  // scratch big enough for every database here
+  uint64_t serial_ = 0;                // unique per rule set, for per-thread scratch reuse
+
+ private:
+  void ScanImpl(const mime::Message& message, bool all, std::vector<RuleHit>* hits) const;
+};
+
+}  // namespace sluice::rules

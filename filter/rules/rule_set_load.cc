@@ -1,0 +1,254 @@
+// rule_set_load.cc - RuleSet::Load: read files, check, compile each target's database.
+//
+// Everything is checked before anything is returned, so a broken file never yields a
+// half-built set: the caller keeps running its old rules. This is the off-hot-path part
+// of a reload; callers swap the resulting shared_ptr atomically.
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "filter/rules/facts.h"
+#include "filter/rules/rule_file.h"
+#include "filter/rules/rule_set_impl.h"
+
+namespace sluice::rules {
+namespace {
+
+std::atomic<uint64_t> g_next_serial{1};
+
+unsigned HsFlags(const Rule& rule) {
+  unsigned flags = 0;
+  if (rule.flags.caseless) flags |= HS_FLAG_CASELESS;
+  if (rule.flags.dotall) flags |= HS_FLAG_DOTALL;
+  if (rule.flags.multiline) flags |= HS_FLAG_MULTILINE;
+  if (rule.flags.utf8) flags |= HS_FLAG_UTF8;
+  if (rule.flags.ucp) flags |= HS_FLAG_UCP;
+  // Only rules that count matches need every match; the rest stop at the first.
+  if (rule.min_hits <= 1) flags |= HS_FLAG_SINGLEMATCH;
+  return flags;
+}
+
+Status Refuse(const std::vector<Diagnostic>& errors) {
+  std::string message;
+  for (const auto& error : errors) {
+    if (!message.empty()) message += '\n';
+    message += error.ToString();
+  }
+  return Status::Invalid(message);
+}
+
+// Orders meta rules so each comes after the meta rules it reads; reports cycles.
+bool OrderMetaRules(const std::vector<CompiledRule>& rules, std::vector<uint32_t>* order,
+                    std::vector<Diagnostic>* errors) {
+  enum Mark : uint8_t { kNone, kActive, kDone };
+  std::vector<Mark> mark(rules.size(), kNone);
+  bool ok = true;
+  std::function<void(uint32_t)> visit = [&](uint32_t index) {
+    if (mark[index] == kDone) return;
+    if (mark[index] == kActive) {
+      const Rule& rule = rules[index].rule;
+      errors->push_back(
+          {rule.file, rule.line, rule.id, "meta rules refer to each other in a cycle"});
+      ok = false;
+      return;
+    }
+    mark[index] = kActive;
+    for (uint32_t slot : rules[index].meta->variables()) {
+      if (slot < rules.size() && rules[slot].meta) visit(slot);
+    }
+    mark[index] = kDone;
+    order->push_back(index);
+  };
+  for (uint32_t i = 0; i < rules.size() && ok; ++i) {
+    if (rules[i].meta) visit(i);
+  }
+  return ok;
+}
+
+}  // namespace
+
+std::string Diagnostic::ToString() const {
+  std::string out = file.empty() ? "<rules>" : file;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!rule_id.empty()) out += rule_id + ": ";
+  out += message;
+  return out;
+}
+
+RuleSetImpl::RuleSetImpl() : serial_(g_next_serial.fetch_add(1)) {}
+RuleSetImpl::~RuleSetImpl() { hs_free_scratch(prototype_); }
+
+std::vector<RuleSet::RuleInfo> RuleSetImpl::Rules() const {
+  std::vector<RuleInfo> out;
+  for (const auto& compiled : rules_) {
+    const Rule& r = compiled.rule;
+    out.push_back({r.id, r.description, r.target, r.score, r.file, r.line,
+                   r.meta.empty() ? r.pattern : r.meta, r.min_hits, compiled.fallback});
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::string>& files,
+                                                     const LoadOptions& options,
+                                                     std::vector<Diagnostic>* warnings_out) {
+  std::vector<Diagnostic> errors, warnings;
+  std::vector<Rule> read = ReadRuleFiles(files, &errors, &warnings);
+  auto finish_warnings = [&] {
+    if (warnings_out) warnings_out->insert(warnings_out->end(), warnings.begin(), warnings.end());
+  };
+  if (!errors.empty()) {
+    finish_warnings();
+    return Refuse(errors);
+  }
+
+  auto set = std::make_shared<RuleSetImpl>();
+  std::set<std::string> disabled;
+  for (auto& rule : read) {
+    if (!rule.enabled) {
+      disabled.insert(rule.id);
+      continue;
+    }
+    CompiledRule compiled;
+    compiled.report = rule.id.rfind("__", 0) != 0;
+    compiled.rule = std::move(rule);
+    set->rules_.push_back(std::move(compiled));
+  }
+  std::unordered_map<std::string, uint32_t> index;
+  for (uint32_t i = 0; i < set->rules_.size(); ++i) index[set->rules_[i].rule.id] = i;
+  std::unordered_map<std::string, uint32_t> fact_slots;
+  for (uint32_t f = 0; f < kFactCount; ++f) {
+    fact_slots[std::string(FactNames()[f].name)] = static_cast<uint32_t>(set->rules_.size()) + f;
+  }
+
+  // Pattern rules: group by target, check each pattern with Hyperscan, fall back to PCRE2.
+  std::map<std::string, uint32_t> group_of;
+  std::vector<bool> referenced(set->rules_.size(), false);
+  for (uint32_t i = 0; i < set->rules_.size(); ++i) {
+    CompiledRule& compiled = set->rules_[i];
+    Rule& rule = compiled.rule;
+    if (rule.kind == TargetKind::kMeta) {
+      Expr::Resolver resolve = [&](std::string_view name) -> uint32_t {
+        std::string key(name);
+        if (auto it = fact_slots.find(key); it != fact_slots.end()) return it->second;
+        if (auto it = index.find(key); it != index.end()) {
+          referenced[it->second] = true;
+          return it->second;
+        }
+        warnings.push_back({rule.file, rule.line, rule.id,
+                            disabled.count(key)
+                                ? "meta rule names disabled rule " + key + " (counts as 0)"
+                                : "meta rule names unknown rule " + key + " (counts as 0)"});
+        return UINT32_MAX;
+      };
+      auto expr = Expr::Parse(rule.meta, resolve);
+      if (!expr.ok()) {
+        errors.push_back({rule.file, rule.line, rule.id, expr.status().message()});
+        continue;
+      }
+      for (uint32_t slot : expr->variables()) {
+        if (slot >= set->rules_.size() && slot != UINT32_MAX) set->needs_facts_ = true;
+      }
+      compiled.meta = std::move(expr.value());
+      continue;
+    }
+    auto [it, added] = group_of.emplace(rule.target, static_cast<uint32_t>(set->groups_.size()));
+    if (added) {
+      TargetGroup group;
+      group.kind = rule.kind;
+      group.name = rule.target;
+      group.header_name = rule.header_name;
+      set->groups_.push_back(std::move(group));
+    }
+    compiled.group = it->second;
+    set->groups_[it->second].rules.push_back(i);
+
+    std::string hs_problem = CheckHsPattern(rule.pattern, HsFlags(rule));
+    Status pcre = compiled.regex.Compile(rule.pattern, rule.flags, !hs_problem.empty());
+    if (hs_problem.empty()) continue;
+    if (hs_problem.find("empty") != std::string::npos || !pcre.ok()) {
+      std::string message = "bad pattern: " + hs_problem;
+      if (!pcre.ok() && hs_problem.find("empty") == std::string::npos) {
+        message += "; " + pcre.message();
+      }
+      errors.push_back({rule.file, rule.line, rule.id, message});
+      continue;
+    }
+    compiled.fallback = true;
+    set->groups_[it->second].fallback.push_back(i);
+    warnings.push_back({rule.file, rule.line, rule.id,
+                        "Hyperscan cannot compile this pattern (" + hs_problem +
+                            "); scanned with PCRE2 instead, which is slower"});
+  }
+  if (errors.empty()) OrderMetaRules(set->rules_, &set->meta_order_, &errors);
+  if (!errors.empty()) {
+    finish_warnings();
+    return Refuse(errors);
+  }
+
+  // One Hyperscan database per target. A pattern that passed the single-pattern check but
+  // fails in the full compile (size limits) falls back too, and the rest is recompiled.
+  std::vector<std::string> cache_files;
+  for (auto& group : set->groups_) {
+    for (int attempt = 0;; ++attempt) {
+      std::vector<HsPattern> patterns;
+      std::vector<uint32_t> rule_of;
+      for (uint32_t r : group.rules) {
+        if (set->rules_[r].fallback) continue;
+        patterns.push_back({set->rules_[r].rule.pattern, HsFlags(set->rules_[r].rule), r});
+        rule_of.push_back(r);
+      }
+      if (patterns.empty()) break;
+      HsCompileResult compiled = CompileHsDatabase(patterns, options.cache_dir);
+      if (compiled.db) {
+        group.db = std::move(compiled.db);
+        if (!compiled.cache_file.empty()) cache_files.push_back(compiled.cache_file);
+        break;
+      }
+      if (compiled.bad_index < 0 || attempt > 16) {
+        errors.push_back({files.empty() ? "" : files.front(), 0, "",
+                          "target " + group.name + ": Hyperscan: " + compiled.error});
+        break;
+      }
+      CompiledRule& bad = set->rules_[rule_of[compiled.bad_index]];
+      if (!bad.regex.compiled()) {
+        errors.push_back(
+            {bad.rule.file, bad.rule.line, bad.rule.id, "bad pattern: " + compiled.error});
+        break;
+      }
+      bad.fallback = true;
+      bad.regex.Compile(bad.rule.pattern, bad.rule.flags, true);
+      group.fallback.push_back(rule_of[compiled.bad_index]);
+      warnings.push_back({bad.rule.file, bad.rule.line, bad.rule.id,
+                          "Hyperscan cannot compile this pattern (" + compiled.error +
+                              "); scanned with PCRE2 instead, which is slower"});
+    }
+    if (group.db && hs_alloc_scratch(group.db.get(), &set->prototype_) != HS_SUCCESS) {
+      errors.push_back({"", 0, "", "cannot allocate Hyperscan scratch for " + group.name});
+    }
+  }
+  if (!errors.empty()) {
+    finish_warnings();
+    return Refuse(errors);
+  }
+  RemoveStaleCacheFiles(options.cache_dir, cache_files);
+
+  for (uint32_t i = 0; i < set->rules_.size(); ++i) {
+    const Rule& rule = set->rules_[i].rule;
+    if (referenced[i]) continue;
+    if (!set->rules_[i].report) {
+      warnings.push_back({rule.file, rule.line, rule.id,
+                          "unreachable: helper rule (\"__\") that no meta rule uses"});
+    } else if (rule.score == 0) {
+      warnings.push_back(
+          {rule.file, rule.line, rule.id, "unreachable: score 0 and no meta rule uses it"});
+    }
+  }
+  finish_warnings();
+  return std::shared_ptr<const RuleSet>(std::move(set));
+}
+
+}  // namespace sluice::rules

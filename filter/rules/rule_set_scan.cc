@@ -1,0 +1,172 @@
+// rule_set_scan.cc - RuleSet::Scan: the hot path.
+//
+// One Hyperscan scan per target text with the target's database; matches only bump a
+// per-rule counter. The excerpt of a rule's matched text is computed once per hit rule,
+// afterwards, by re-matching just that rule with PCRE2 near the reported end offset; so
+// the databases need no HS_FLAG_SOM_LEFTMOST, which would slow every scan.
+// Per-thread state (scratch, counters) lives in a thread_local and is reused, so a warm
+// thread allocates only the hits it returns.
+#include <cctype>
+
+#include "filter/rules/facts.h"
+#include "filter/rules/rule_set_impl.h"
+#include "filter/rules/target_text.h"
+
+namespace sluice::rules {
+namespace {
+
+constexpr size_t kExcerptBytes = 80;
+constexpr size_t kExcerptWindow = 4096;  // how far before the end offset PCRE2 starts
+
+struct ThreadState {
+  hs_scratch_t* scratch = nullptr;
+  uint64_t serial = 0;           // the rule set the scratch was last checked against
+  std::vector<uint32_t> counts;  // per rule: matches in this message
+  std::vector<uint64_t> first_end;
+  std::vector<uint32_t> touched;  // rules with counts > 0, in order of first match
+  std::vector<std::string> excerpts;
+  std::vector<double> values;  // meta slots: rules then facts
+  std::string text;            // assembled header texts
+  ~ThreadState() { hs_free_scratch(scratch); }
+};
+
+thread_local ThreadState t_state;
+
+struct MatchContext {
+  ThreadState* state;
+};
+
+int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
+            void* context) {
+  ThreadState* state = static_cast<MatchContext*>(context)->state;
+  if (state->counts[id]++ == 0) {
+    state->first_end[id] = to;
+    state->touched.push_back(id);
+  }
+  return 0;  // keep scanning: other rules of the same target may still match
+}
+
+bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// A short, single-line excerpt of text[begin, end).
+std::string MakeExcerpt(std::string_view text, size_t begin, size_t end, bool trim_boundary) {
+  end = std::min(end, text.size());
+  begin = std::min(begin, end);
+  std::string_view match = text.substr(begin, end - begin);
+  if (trim_boundary) {  // words rules match the non-word characters around the word
+    auto edge = [](char c) {
+      unsigned char u = static_cast<unsigned char>(c);
+      return u < 0x80 && !std::isalnum(u);
+    };
+    while (!match.empty() && edge(match.front())) match.remove_prefix(1);
+    while (!match.empty() && edge(match.back())) match.remove_suffix(1);
+  }
+  if (match.size() > kExcerptBytes) {
+    size_t cut = kExcerptBytes;
+    while (cut > 0 && IsUtf8Continuation(match[cut])) --cut;
+    match = match.substr(0, cut);
+  }
+  std::string out(match);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return out;
+}
+
+}  // namespace
+
+void RuleSetImpl::Scan(const mime::Message& message, std::vector<RuleHit>* hits) const {
+  ScanImpl(message, false, hits);
+}
+
+void RuleSetImpl::ScanAll(const mime::Message& message, std::vector<RuleHit>* hits) const {
+  ScanImpl(message, true, hits);
+}
+
+void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
+                           std::vector<RuleHit>* hits) const {
+  ThreadState& state = t_state;
+  if (state.serial != serial_) {
+    // First use of this rule set on this thread: make the scratch big enough for it.
+    // Scratch only grows, so threads alternating between old and new sets stay valid.
+    if (!state.scratch && prototype_) {
+      if (hs_clone_scratch(prototype_, &state.scratch) != HS_SUCCESS) state.scratch = nullptr;
+    } else {
+      for (const auto& group : groups_) {
+        if (group.db) hs_alloc_scratch(group.db.get(), &state.scratch);
+      }
+    }
+    state.serial = serial_;
+  }
+  if (state.counts.size() < rules_.size()) {
+    state.counts.resize(rules_.size(), 0);
+    state.first_end.resize(rules_.size(), 0);
+    state.excerpts.resize(rules_.size());
+  }
+  state.touched.clear();
+  MatchContext context{&state};
+
+  for (const auto& group : groups_) {
+    ForEachTargetText(
+        message, group.kind, group.header_name, &state.text, [&](std::string_view text) {
+          size_t mark = state.touched.size();
+          if (group.db && state.scratch) {
+            hs_scan(group.db.get(), text.data(), static_cast<unsigned>(text.size()), 0,
+                    state.scratch, OnMatch, &context);
+          }
+          for (uint32_t r : group.fallback) {
+            uint32_t limit = std::max<uint32_t>(1, rules_[r].rule.min_hits);
+            uint32_t n = rules_[r].regex.Count(text, limit);
+            if (n == 0) continue;
+            if (state.counts[r] == 0) {
+              state.touched.push_back(r);
+              state.first_end[r] = 0;
+            }
+            state.counts[r] += n;
+          }
+          // Excerpts for the rules that hit for the first time in this text.
+          for (size_t i = mark; i < state.touched.size(); ++i) {
+            uint32_t r = state.touched[i];
+            const CompiledRule& rule = rules_[r];
+            size_t end = std::min<size_t>(state.first_end[r], text.size());
+            size_t start = rule.fallback || end < kExcerptWindow ? 0 : end - kExcerptWindow;
+            while (start > 0 && IsUtf8Continuation(text[start])) --start;
+            auto found = rule.regex.Find(text, start);
+            state.excerpts[r] =
+                found ? MakeExcerpt(text, found->first, found->second, rule.rule.from_words)
+                      : MakeExcerpt(text, end > 60 ? end - 60 : 0, end, rule.rule.from_words);
+          }
+        });
+  }
+
+  // Meta rules read rule outcomes (1 fired, 0 not) and message facts.
+  const size_t slots = rules_.size() + kFactCount;
+  state.values.assign(slots, 0.0);
+  for (uint32_t r : state.touched) {
+    uint32_t need = std::max<uint32_t>(1, rules_[r].rule.min_hits);
+    state.values[r] = state.counts[r] >= need ? 1.0 : 0.0;
+  }
+  if (!meta_order_.empty()) {
+    if (needs_facts_) ComputeFacts(message, state.values.data() + rules_.size());
+    for (uint32_t r : meta_order_) {
+      state.values[r] = rules_[r].meta->Eval(state.values.data(), slots) != 0 ? 1.0 : 0.0;
+    }
+  }
+
+  for (uint32_t r : state.touched) {
+    const CompiledRule& rule = rules_[r];
+    if (state.values[r] != 0 && (all || (rule.report && rule.rule.score != 0))) {
+      hits->push_back({rule.rule.id, rule.rule.score, rule.rule.target,
+                       std::move(state.excerpts[r]), state.counts[r]});
+    }
+    state.counts[r] = 0;
+  }
+  for (uint32_t r : meta_order_) {
+    const CompiledRule& rule = rules_[r];
+    if (state.values[r] != 0 && (all || (rule.report && rule.rule.score != 0))) {
+      hits->push_back({rule.rule.id, rule.rule.score, "meta", "", 1});
+    }
+  }
+}
+
+}  // namespace sluice::rules

@@ -1,0 +1,91 @@
+// target_text.cc - maps a target to the parts of the decoded view it reads.
+#include "filter/rules/target_text.h"
+
+#include <cctype>
+
+namespace sluice::rules {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Values of every top-level header named `name`, one per line, into *out.
+void JoinHeaderValues(const mime::Message& message, std::string_view name, std::string* out) {
+  if (message.parts.empty()) return;
+  for (const auto& header : message.headers()) {
+    if (!EqualsIgnoreCase(header.name, name)) continue;
+    if (!out->empty()) out->push_back('\n');
+    out->append(header.value);
+  }
+}
+
+}  // namespace
+
+void ForEachTargetText(const mime::Message& message, TargetKind kind, std::string_view header_name,
+                       std::string* scratch, const std::function<void(std::string_view)>& visit) {
+  switch (kind) {
+    case TargetKind::kSubject:
+    case TargetKind::kFrom:
+    case TargetKind::kHeader: {
+      scratch->clear();
+      std::string_view name = kind == TargetKind::kSubject ? "Subject"
+                              : kind == TargetKind::kFrom  ? "From"
+                                                           : header_name;
+      JoinHeaderValues(message, name, scratch);
+      visit(*scratch);
+      return;
+    }
+    case TargetKind::kTo:
+      scratch->clear();
+      JoinHeaderValues(message, "To", scratch);
+      JoinHeaderValues(message, "Cc", scratch);
+      visit(*scratch);
+      return;
+    case TargetKind::kHeaders:
+      scratch->clear();
+      if (!message.parts.empty()) {
+        for (const auto& header : message.headers()) {
+          scratch->append(header.name);
+          scratch->append(": ");
+          scratch->append(header.value);
+          scratch->push_back('\n');
+        }
+      }
+      visit(*scratch);
+      return;
+    case TargetKind::kBody:
+      visit(message.visible_text);
+      return;
+    case TargetKind::kRawBody:
+      visit(message.raw_text);
+      return;
+    case TargetKind::kFull:
+      visit(message.raw);
+      return;
+    case TargetKind::kUri:
+      for (const auto& url : message.urls) visit(url.url);
+      return;
+    case TargetKind::kAttachment:
+      for (const auto& attachment : message.attachments) {
+        if (!attachment.filename.empty()) visit(attachment.filename);
+        if (!attachment.declared_type.empty()) visit(attachment.declared_type);
+        if (!attachment.sniffed_type.empty() &&
+            attachment.sniffed_type != attachment.declared_type) {
+          visit(attachment.sniffed_type);
+        }
+      }
+      return;
+    case TargetKind::kMeta:
+      return;
+  }
+}
+
+}  // namespace sluice::rules

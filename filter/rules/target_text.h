@@ -1,0 +1,22 @@
+// target_text.h - the texts a target scans in one message (internal to rules/).
+//
+// Most targets are one text (subject, body, ...); `uri` and `attachment` are several
+// small texts scanned one at a time, so anchors like ^ and \z apply to each URL or file
+// name. Header targets read the top-level header block only.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "filter/mime/message.h"
+#include "filter/rules/rule.h"
+
+namespace sluice::rules {
+
+// Calls visit(text) for each text of the target. `scratch` is a reusable buffer for
+// texts that must be assembled (headers, To+Cc); texts are valid only during visit.
+void ForEachTargetText(const mime::Message& message, TargetKind kind, std::string_view header_name,
+                       std::string* scratch, const std::function<void(std::string_view)>& visit);
+
+}  // namespace sluice::rules
