@@ -1,0 +1,364 @@
+// connection.cc - one client connection of the SMTP proxy; see connection.h.
+#include "filter/smtp/connection.h"
+
+#include <cstdio>
+
+#include "filter/smtp/data_codec.h"
+#include "filter/smtp/downstream.h"
+#include "filter/smtp/session.h"
+#include "filter/smtp/smtp_stream.h"
+#include "filter/smtp/spam_headers.h"
+
+namespace sluice::smtp {
+namespace {
+
+// RFC 5321 §4.5.3.1.4 allows 512; extensions (XFORWARD, long parameters) need more.
+constexpr size_t kMaxCommandLine = 2048;
+
+using std::chrono::seconds;
+
+// The client's reply for a downstream reply: relayed as is, except that a broken
+// downstream (code 0) or a closing one (421) is a temporary failure for this transaction
+// only; the client session goes on.
+Reply Relay(const Reply& downstream) {
+  if (downstream.code == 0) {
+    return MakeReply(451, "4.4.2 Downstream unavailable, try again later (" +
+                              (downstream.lines.empty() ? std::string() : downstream.lines[0]) +
+                              ")");
+  }
+  if (downstream.code == 421) return MakeReply(451, "4.4.2 Downstream closing, try again later");
+  return downstream;
+}
+
+// XFORWARD values are xtext (RFC 3461): '+', '=', controls, spaces and 8-bit get +XX.
+std::string Xtext(std::string_view value) {
+  if (value.empty()) return "[UNAVAILABLE]";
+  std::string out;
+  for (unsigned char c : value) {
+    if (c < 33 || c > 126 || c == '+' || c == '=') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "+%02X", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+// "250 2.0.0 Ok: queued as 4F2A1" -> "4F2A1" (Postfix and sendmail say it this way).
+std::string QueueId(const Reply& reply) {
+  for (const std::string& line : reply.lines) {
+    size_t at = line.find("queued as ");
+    if (at != std::string::npos) {
+      std::string id = line.substr(at + 10);
+      size_t end = id.find_first_of(" \t");
+      return end == std::string::npos ? id : id.substr(0, end);
+    }
+  }
+  return "";
+}
+
+class Connection {
+ public:
+  Connection(asio::ip::tcp::socket socket, std::shared_ptr<const ProxySettings> settings,
+             ProxyContext* context)
+      : stream_(std::make_shared<SmtpStream>(std::move(socket))),
+        settings_(std::move(settings)),
+        smtp_(settings_->config.smtp),
+        context_(context),
+        session_(MakeSessionSettings(), ClientFacts{}) {}
+
+  asio::awaitable<void> Run();
+
+ private:
+  SessionSettings MakeSessionSettings() const {
+    SessionSettings s;
+    s.hostname = smtp_.hostname;
+    s.max_message_bytes = smtp_.max_message_bytes;
+    s.max_recipients = smtp_.max_recipients;
+    s.tls_available = settings_->server_tls != nullptr;
+    return s;
+  }
+  asio::awaitable<bool> Flush();
+  asio::awaitable<Reply> Mail(const Decision& decision);
+  asio::awaitable<Reply> Rcpt(const Decision& decision);
+  asio::awaitable<void> ResetDownstream();
+  asio::awaitable<bool> Data(const Decision& decision);
+  asio::awaitable<Reply> ScoreAndRelay(std::string& message);
+  void Log(const ScoreResult& result, const Reply& reply);
+
+  std::shared_ptr<SmtpStream> stream_;
+  std::shared_ptr<const ProxySettings> settings_;
+  const SmtpConfig& smtp_;
+  ProxyContext* context_;
+  ServerSession session_;
+  std::unique_ptr<Downstream> downstream_;
+  bool downstream_in_txn_ = false;
+  std::string out_;  // replies not yet written (PIPELINING: one write per batch)
+};
+
+asio::awaitable<bool> Connection::Flush() {
+  if (out_.empty()) co_return true;
+  stream_->SetTimeout(seconds(smtp_.command_timeout_s));
+  bool ok = co_await stream_->Write(out_);
+  out_.clear();
+  co_return ok;
+}
+
+asio::awaitable<void> Connection::Run() {
+  stream_->StartWatchdog();
+  std::string addr = stream_->remote_address();
+  if (!settings_->allowed.Contains(addr)) {
+    // Not one of ours: no open relay, ever.
+    stream_->SetTimeout(seconds(5));
+    co_await stream_->Write("554 5.7.1 Access denied\r\n");
+    stream_->Close();
+    co_return;
+  }
+  SessionSettings s = MakeSessionSettings();
+  s.trusted = settings_->trusted.Contains(addr);
+  ClientFacts client;
+  client.addr = addr;
+  client.port = stream_->remote_port();
+  session_ = ServerSession(std::move(s), std::move(client));
+  out_ = session_.Greeting().Render();
+
+  std::string line;
+  for (;;) {
+    if (!stream_->HasBufferedLine() && !co_await Flush()) break;
+    stream_->SetTimeout(seconds(smtp_.command_timeout_s));
+    bool too_long = false;
+    if (!co_await stream_->ReadLine(&line, kMaxCommandLine, &too_long)) {
+      if (stream_->timed_out()) {
+        // The old socket is closed by the watchdog; nothing more can be said.
+      }
+      break;
+    }
+    Decision d = too_long ? session_.OnLineTooLong() : session_.OnCommand(line);
+    bool close = false;
+    switch (d.action) {
+      case Action::kReply:
+        out_ += d.reply.Render();
+        break;
+      case Action::kReplyAndClose:
+        out_ += d.reply.Render();
+        close = true;
+        break;
+      case Action::kMail:
+        out_ += (co_await Mail(d)).Render();
+        break;
+      case Action::kRcpt:
+        out_ += (co_await Rcpt(d)).Render();
+        break;
+      case Action::kRset:
+        co_await ResetDownstream();
+        out_ += d.reply.Render();
+        break;
+      case Action::kData:
+        if (!co_await Data(d)) close = true;
+        break;
+      case Action::kStartTls:
+        out_ += d.reply.Render();
+        if (!co_await Flush()) {
+          close = true;
+          break;
+        }
+        stream_->DiscardBuffered();
+        stream_->SetTimeout(seconds(smtp_.command_timeout_s));
+        if (!co_await stream_->HandshakeServer(*settings_->server_tls)) {
+          close = true;
+          break;
+        }
+        session_.TlsStarted();
+        break;
+    }
+    if (close) {
+      co_await Flush();
+      break;
+    }
+  }
+  // Leaving mid-transaction just closes the downstream: without the final "." it
+  // delivers nothing.
+  if (downstream_) {
+    if (downstream_in_txn_) {
+      downstream_->Close();
+    } else {
+      co_await downstream_->Quit();
+    }
+  }
+  stream_->Close();
+}
+
+asio::awaitable<Reply> Connection::Mail(const Decision& decision) {
+  if (downstream_ && !downstream_->usable()) downstream_.reset();
+  if (!downstream_) {
+    DownstreamOptions options;
+    options.host = settings_->downstream_host;
+    options.port = settings_->downstream_port;
+    options.helo = smtp_.hostname;
+    options.starttls = smtp_.downstream_starttls;
+    options.tls_context = settings_->client_tls.get();
+    options.timeout = seconds(smtp_.downstream_timeout_s);
+    downstream_ = std::make_unique<Downstream>(stream_->socket().get_executor(), options);
+    Reply open = co_await downstream_->Open();
+    if (open.code == 0) {
+      std::fprintf(stderr, "sluice smtp: %s\n", open.lines.empty() ? "" : open.lines[0].c_str());
+      downstream_.reset();
+      co_return MakeReply(451, "4.4.1 Downstream unavailable, try again later");
+    }
+  }
+  if (downstream_in_txn_) co_await ResetDownstream();
+  const Transaction& mail = session_.pending_mail();
+  const DownstreamFeatures& features = downstream_->features();
+  if (mail.smtputf8 && !features.smtputf8) {
+    co_return MakeReply(553, "5.6.7 SMTPUTF8 not supported by the next hop");
+  }
+  if (features.xforward) {
+    const ClientFacts& c = session_.client();
+    std::string xforward = "XFORWARD NAME=" + Xtext(c.name) + " ADDR=" + Xtext(c.addr) +
+                           " PORT=" + Xtext(c.port) + " PROTO=" + Xtext(c.proto) +
+                           " HELO=" + Xtext(c.helo);
+    Reply reply = co_await downstream_->Command(xforward);
+    if (reply.code == 0 || reply.code == 421) co_return Relay(reply);
+  }
+  std::string command = "MAIL FROM:<" + decision.path + ">";
+  if (mail.declared_size > 0 && features.size) {
+    command += " SIZE=" + std::to_string(mail.declared_size);
+  }
+  if (mail.body_8bit && features.eightbit) command += " BODY=8BITMIME";
+  if (mail.smtputf8) command += " SMTPUTF8";
+  Reply reply = co_await downstream_->Command(command);
+  bool accepted = reply.code >= 200 && reply.code < 300;
+  session_.MailDone(accepted);
+  downstream_in_txn_ = accepted;
+  co_return Relay(reply);
+}
+
+asio::awaitable<Reply> Connection::Rcpt(const Decision& decision) {
+  if (!downstream_ || !downstream_->usable() || !downstream_in_txn_) {
+    session_.RcptDone(false);
+    co_return MakeReply(451, "4.4.2 Downstream unavailable, try again later");
+  }
+  Reply reply = co_await downstream_->Command("RCPT TO:<" + decision.path + ">");
+  session_.RcptDone(reply.code >= 200 && reply.code < 300);
+  co_return Relay(reply);
+}
+
+asio::awaitable<void> Connection::ResetDownstream() {
+  if (downstream_ && downstream_in_txn_ && downstream_->usable()) {
+    co_await downstream_->Command("RSET");
+  }
+  downstream_in_txn_ = false;
+}
+
+asio::awaitable<bool> Connection::Data(const Decision& decision) {
+  out_ += decision.reply.Render();  // 354
+  if (!co_await Flush()) co_return false;
+  DataDecoder decoder(smtp_.max_message_bytes);
+  for (;;) {
+    stream_->Consume(decoder.Feed(stream_->buffered()));
+    if (decoder.done()) break;
+    stream_->SetTimeout(seconds(smtp_.data_timeout_s));
+    if (!co_await stream_->Fill()) co_return false;  // client gone mid-DATA: nothing relayed
+  }
+  Reply reply;
+  if (decoder.overflow()) {
+    co_await ResetDownstream();
+    reply = MakeReply(552, "5.3.4 Message size exceeds fixed limit");
+  } else {
+    reply = co_await ScoreAndRelay(decoder.message());
+  }
+  session_.DataDone();
+  out_ += reply.Render();
+  co_return true;
+}
+
+asio::awaitable<Reply> Connection::ScoreAndRelay(std::string& message) {
+  std::shared_ptr<const Engine> engine = context_->engines ? context_->engines->Get() : nullptr;
+  const Config& config = engine ? engine->config() : settings_->config;
+  if (!downstream_ || !downstream_->usable() || !downstream_in_txn_) {
+    downstream_in_txn_ = false;
+    co_return MakeReply(451, "4.4.2 Downstream unavailable, try again later");
+  }
+  if (!engine) {
+    if (config.on_error == ErrorPolicy::kTempfail) {
+      co_await ResetDownstream();
+      co_return MakeReply(451, "4.7.1 " + config.headers.tempfail_text);
+    }
+    Reply reply = Relay(co_await downstream_->Data("", message));
+    downstream_in_txn_ = false;
+    co_return reply;
+  }
+  // Scoring can take milliseconds; it runs on the scorer pool so this I/O thread keeps
+  // serving the other sessions meanwhile.
+  ScoreResult result = co_await asio::co_spawn(
+      *context_->scorers,
+      [engine, &message]() -> asio::awaitable<ScoreResult> { co_return engine->Score(message); },
+      asio::use_awaitable);
+  Reply reply;
+  switch (result.verdict.action) {
+    case sluice::Action::kReject:
+      co_await ResetDownstream();
+      reply = MakeReply(550, "5.7.1 " + config.headers.reject_text);
+      break;
+    case sluice::Action::kTempfail:
+      co_await ResetDownstream();
+      reply = MakeReply(451, "4.7.1 " + config.headers.tempfail_text);
+      break;
+    case sluice::Action::kDiscard:
+      // The configured policy is to drop it silently: accepted, never relayed.
+      co_await ResetDownstream();
+      reply = MakeReply(250, "2.0.0 Ok: discarded");
+      break;
+    default: {
+      // accept, add_header, rewrite_subject, quarantine (the proxy has no quarantine:
+      // the message goes on with its headers, which say it is spam).
+      std::string prefix =
+          RenderHeaders(SpamHeaders(result.verdict, config.scoring.thresholds, config.headers));
+      if (result.verdict.action == sluice::Action::kRewriteSubject) {
+        std::string tagged = TagSubject(message, config.headers.subject_tag);
+        reply = Relay(co_await downstream_->Data(prefix, tagged));
+      } else {
+        reply = Relay(co_await downstream_->Data(prefix, message));
+      }
+      downstream_in_txn_ = false;
+      break;
+    }
+  }
+  if (reply.positive()) {
+    context_->messages_relayed.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    context_->messages_refused.fetch_add(1, std::memory_order_relaxed);
+  }
+  Log(result, reply);
+  co_return reply;
+}
+
+void Connection::Log(const ScoreResult& result, const Reply& reply) {
+  if (context_->log == nullptr) return;
+  LogRecord record;
+  record.time = std::chrono::system_clock::now();
+  record.source = "smtp";
+  const ClientFacts& client = session_.client();
+  record.envelope.queue_id = QueueId(reply);
+  record.envelope.client_ip = client.addr;
+  record.envelope.client_name = client.name;
+  record.envelope.helo = client.helo;
+  record.envelope.mail_from = session_.transaction().mail_from;
+  record.envelope.rcpts = session_.transaction().rcpts;
+  record.facts = result.facts;
+  record.verdict = result.verdict;
+  context_->log->Write(std::move(record));
+}
+
+}  // namespace
+
+asio::awaitable<void> RunConnection(asio::ip::tcp::socket socket,
+                                    std::shared_ptr<const ProxySettings> settings,
+                                    ProxyContext* context) {
+  Connection connection(std::move(socket), std::move(settings), context);
+  co_await connection.Run();
+}
+
+}  // namespace sluice::smtp

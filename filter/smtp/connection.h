@@ -1,0 +1,51 @@
+// connection.h - one client connection of the SMTP proxy (internal to filter/smtp).
+//
+// RunConnection drives a ServerSession over an SmtpStream and relays each transaction
+// through a Downstream: MAIL and RCPT are mirrored as they come, the message is read
+// whole, scored off the I/O thread, then sent downstream (or refused). The client's reply
+// after DATA is the downstream's own reply, so nothing is acknowledged that the downstream
+// did not accept. Never throws; ends when the client quits, errs out, times out or the
+// proxy stops.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+
+#include "filter/config/config.h"
+#include "filter/engine/engine_holder.h"
+#include "filter/log/score_log.h"
+#include "filter/smtp/network_list.h"
+
+namespace sluice::smtp {
+
+// Everything a session needs from the configuration, built once per (re)load.
+struct ProxySettings {
+  Config config;
+  NetworkList allowed;
+  NetworkList trusted;
+  std::shared_ptr<asio::ssl::context> server_tls;  // null: no STARTTLS offered
+  std::shared_ptr<asio::ssl::context> client_tls;  // for downstream STARTTLS
+  std::string downstream_host;
+  std::string downstream_port;
+};
+
+// Shared by all connections of one proxy.
+struct ProxyContext {
+  EngineHolder* engines = nullptr;
+  ScoreLog* log = nullptr;
+  asio::thread_pool* scorers = nullptr;  // scoring runs here, off the I/O threads
+  std::atomic<uint64_t> messages_relayed{0};
+  std::atomic<uint64_t> messages_refused{0};
+};
+
+// Serves one accepted client. `settings` is the snapshot taken at accept time.
+asio::awaitable<void> RunConnection(asio::ip::tcp::socket socket,
+                                    std::shared_ptr<const ProxySettings> settings,
+                                    ProxyContext* context);
+
+}  // namespace sluice::smtp

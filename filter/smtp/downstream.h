@@ -1,0 +1,72 @@
+// downstream.h - the relay side: one SMTP client session to the downstream MTA.
+//
+// Opened lazily at the client's first MAIL and reused for the client's later transactions.
+// Every call returns the downstream's reply; a broken connection, a timeout or a garbled
+// reply comes back as a Reply with code 0 (and the session is then unusable), which the
+// caller turns into a 4xx for its client. Thread-safety: none (one client session's
+// coroutine owns it).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+
+#include "filter/smtp/session.h"
+#include "filter/smtp/smtp_stream.h"
+
+namespace sluice::smtp {
+
+struct DownstreamOptions {
+  std::string host = "127.0.0.1";
+  std::string port = "10026";
+  std::string helo = "localhost";
+  bool starttls = false;
+  asio::ssl::context* tls_context = nullptr;  // required when starttls
+  std::chrono::seconds timeout{120};
+};
+
+// What the downstream's EHLO reply offered.
+struct DownstreamFeatures {
+  bool xforward = false;
+  bool smtputf8 = false;
+  bool eightbit = false;
+  bool size = false;
+  bool pipelining = false;
+};
+
+class Downstream {
+ public:
+  Downstream(asio::any_io_executor executor, DownstreamOptions options);
+  ~Downstream();
+
+  // Connects, reads the greeting, says EHLO (STARTTLS and EHLO again when configured).
+  asio::awaitable<Reply> Open();
+  // Sends one command line (no CRLF) and reads the reply.
+  asio::awaitable<Reply> Command(std::string_view line);
+  // DATA, then `prefix` + `message` dot-stuffed and the end marker; the final reply.
+  asio::awaitable<Reply> Data(std::string_view prefix, std::string_view message);
+  // QUIT without waiting long; closes the connection.
+  asio::awaitable<void> Quit();
+  void Close();
+
+  bool usable() const { return usable_; }
+  const DownstreamFeatures& features() const { return features_; }
+
+ private:
+  asio::awaitable<Reply> ReadReply();
+  asio::awaitable<Reply> Ehlo();
+  Reply Fail(std::string why);
+
+  asio::any_io_executor executor_;
+  DownstreamOptions options_;
+  std::shared_ptr<SmtpStream> stream_;
+  DownstreamFeatures features_;
+  bool usable_ = false;
+  std::string out_;  // reused write buffer for DATA
+};
+
+}  // namespace sluice::smtp
