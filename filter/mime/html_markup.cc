@@ -1,0 +1,180 @@
+// html_markup.cc - the tag table and the attribute tokenizer (see html_markup.h).
+//
+// Linear: every loop advances; quoted values are found with memchr, so a megabyte-long
+// attribute costs one scan.
+#include "filter/mime/html_markup.h"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+
+namespace sluice::mime::internal {
+namespace {
+
+constexpr uint16_t kB = kBlock | kClosesP;
+constexpr uint16_t kH = kParagraph | kClosesP;
+
+// Sorted by name for binary search.
+constexpr TagInfo kTags[] = {
+    {"a", TagId::kA, 0},
+    {"address", TagId::kOther, kB},
+    {"area", TagId::kArea, kVoid},
+    {"article", TagId::kOther, kB},
+    {"aside", TagId::kOther, kB},
+    {"audio", TagId::kAudio, 0},
+    {"base", TagId::kOther, kVoid},
+    {"basefont", TagId::kOther, kVoid},
+    {"bgsound", TagId::kOther, kVoid},
+    {"blockquote", TagId::kOther, kB},
+    {"body", TagId::kBody, kBgcolor},
+    {"br", TagId::kBr, kVoid},
+    {"caption", TagId::kOther, kBlock},
+    {"center", TagId::kOther, kB},
+    {"col", TagId::kOther, kVoid},
+    {"dd", TagId::kDd, kB},
+    {"details", TagId::kOther, kB},
+    {"dialog", TagId::kOther, kB},
+    {"dir", TagId::kOther, kB},
+    {"div", TagId::kOther, kB},
+    {"dl", TagId::kDl, kB},
+    {"dt", TagId::kDt, kB},
+    {"embed", TagId::kEmbed, kVoid},
+    {"fieldset", TagId::kOther, kB},
+    {"figcaption", TagId::kOther, kB},
+    {"figure", TagId::kOther, kB},
+    {"font", TagId::kFont, 0},
+    {"footer", TagId::kOther, kB},
+    {"form", TagId::kForm, kB},
+    {"frame", TagId::kFrame, kVoid},
+    {"h1", TagId::kOther, kH},
+    {"h2", TagId::kOther, kH},
+    {"h3", TagId::kOther, kH},
+    {"h4", TagId::kOther, kH},
+    {"h5", TagId::kOther, kH},
+    {"h6", TagId::kOther, kH},
+    {"header", TagId::kOther, kB},
+    {"hr", TagId::kOther, kVoid | kB},
+    {"html", TagId::kHtml, 0},
+    {"iframe", TagId::kIframe, kRawDropped},
+    {"image", TagId::kImg, kVoid},
+    {"img", TagId::kImg, kVoid},
+    {"input", TagId::kInput, kVoid},
+    {"keygen", TagId::kOther, kVoid},
+    {"li", TagId::kLi, kB},
+    {"link", TagId::kOther, kVoid},
+    {"listing", TagId::kOther, kB | kPre},
+    {"main", TagId::kOther, kB},
+    {"menu", TagId::kOther, kB},
+    {"meta", TagId::kMeta, kVoid},
+    {"nav", TagId::kOther, kB},
+    {"noembed", TagId::kOther, kRawDropped},
+    {"noframes", TagId::kOther, kRawDropped},
+    {"ol", TagId::kOl, kB},
+    {"option", TagId::kOption, kBlock},
+    {"p", TagId::kP, kH},
+    {"param", TagId::kOther, kVoid},
+    {"plaintext", TagId::kPlaintext, kB},
+    {"pre", TagId::kOther, kB | kPre},
+    {"script", TagId::kScript, kRawDropped},
+    {"section", TagId::kOther, kB},
+    {"source", TagId::kSource, kVoid},
+    {"style", TagId::kOther, kRawDropped},
+    {"summary", TagId::kOther, kB},
+    {"table", TagId::kTable, kB | kBgcolor},
+    {"td", TagId::kTd, kCell | kBgcolor},
+    {"template", TagId::kOther, kHiddenTag},
+    {"textarea", TagId::kOther, kRawVisible | kPre},
+    {"th", TagId::kTh, kCell | kBgcolor},
+    {"title", TagId::kOther, kRawDropped},
+    {"tr", TagId::kTr, kBlock | kBgcolor},
+    {"track", TagId::kOther, kVoid},
+    {"ul", TagId::kUl, kB},
+    {"video", TagId::kVideo, 0},
+    {"wbr", TagId::kOther, kVoid},
+    {"xmp", TagId::kOther, kRawVisible | kB | kPre},
+};
+
+constexpr TagInfo kUnknownTag = {"", TagId::kOther, 0};
+constexpr size_t kLongestTagName = 10;  // "blockquote", "figcaption"
+
+}  // namespace
+
+const TagInfo& LookupTag(std::string_view name) {
+  if (name.empty() || name.size() > kLongestTagName) return kUnknownTag;
+  char lower[kLongestTagName];
+  for (size_t i = 0; i < name.size(); ++i) lower[i] = AsciiLower(name[i]);
+  std::string_view key(lower, name.size());
+  const TagInfo* end = std::end(kTags);
+  const TagInfo* it = std::lower_bound(
+      std::begin(kTags), end, key, [](const TagInfo& t, std::string_view k) { return t.name < k; });
+  return (it != end && it->name == key) ? *it : kUnknownTag;
+}
+
+uint32_t HashTagName(std::string_view name) {
+  uint32_t h = 2166136261u;
+  for (char c : name) h = (h ^ static_cast<unsigned char>(AsciiLower(c))) * 16777619u;
+  return h;
+}
+
+bool EqualsLower(std::string_view a, std::string_view lower_b) {
+  if (a.size() != lower_b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != lower_b[i]) return false;
+  }
+  return true;
+}
+
+const Attribute* Tag::Find(std::string_view lower_name) const {
+  for (size_t i = 0; i < attribute_count; ++i) {
+    if (EqualsLower(attributes[i].name, lower_name)) return &attributes[i];
+  }
+  return nullptr;
+}
+
+size_t ParseAttributes(std::string_view html, size_t pos, Tag* tag) {
+  const size_t n = html.size();
+  while (true) {
+    while (pos < n && (IsHtmlSpace(html[pos]) || html[pos] == '/')) ++pos;
+    if (pos >= n) return std::string_view::npos;
+    if (html[pos] == '>') return pos + 1;
+    size_t name_begin = pos++;  // the first character may be '=' (it is then part of the name)
+    while (pos < n && !IsHtmlSpace(html[pos]) && html[pos] != '/' && html[pos] != '>' &&
+           html[pos] != '=') {
+      ++pos;
+    }
+    Attribute attr{html.substr(name_begin, pos - name_begin), {}};
+    size_t after_name = pos;
+    while (pos < n && IsHtmlSpace(html[pos])) ++pos;
+    if (pos < n && html[pos] == '=') {
+      ++pos;
+      while (pos < n && IsHtmlSpace(html[pos])) ++pos;
+      if (pos >= n) return std::string_view::npos;
+      char quote = html[pos];
+      if (quote == '"' || quote == '\'') {
+        const void* close = std::memchr(html.data() + pos + 1, quote, n - pos - 1);
+        if (close == nullptr) return std::string_view::npos;
+        size_t end = static_cast<const char*>(close) - html.data();
+        attr.value = html.substr(pos + 1, end - pos - 1);
+        pos = end + 1;
+      } else {
+        size_t begin = pos;
+        while (pos < n && !IsHtmlSpace(html[pos]) && html[pos] != '>') ++pos;
+        attr.value = html.substr(begin, pos - begin);
+      }
+    } else {
+      pos = after_name;  // a valueless attribute; the loop skips the whitespace
+    }
+    if (tag->attribute_count < kMaxAttributes) {
+      bool duplicate = false;
+      for (size_t i = 0; i < tag->attribute_count && !duplicate; ++i) {
+        const std::string_view other = tag->attributes[i].name;
+        duplicate = other.size() == attr.name.size() &&
+                    std::equal(other.begin(), other.end(), attr.name.begin(),
+                               [](char a, char b) { return AsciiLower(a) == AsciiLower(b); });
+      }
+      if (!duplicate) tag->attributes[tag->attribute_count++] = attr;
+    }
+  }
+}
+
+}  // namespace sluice::mime::internal

@@ -1,0 +1,653 @@
+// html_text.cc - RenderHtml(): HTML to visible text plus link/image/colour facts.
+//
+// One forward pass over the bytes, shaped after the WHATWG tokenizer (so broken markup
+// splits where a browser splits it) but with no DOM: a bounded stack of open elements
+// carries the inherited style (colour, background, hidden) and the link being captured.
+// Every loop advances the position or ends, the stack never exceeds kMaxDepth and
+// end-tag matching looks at most kEndTagWindow frames down, so the cost is linear in the
+// input with a small constant and deep nesting cannot exhaust memory or the C++ stack.
+//
+// What counts as hidden (not written to the text, counted in invisible_text): display:none,
+// visibility:hidden, the hidden attribute, <template>, font-size <= 1px/1pt/0.1em, opacity
+// ~0, zero-size boxes with overflow:hidden, text pushed >= 999px off-screen, transparent
+// text, and text whose colour is (nearly) the background colour (default: black on white).
+// <font size=1> is small but readable and is not hidden. Coloured (colored_text): visible
+// text whose colour was set explicitly to something other than black or a near-black grey.
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "filter/mime/html_entities.h"
+#include "filter/mime/html_markup.h"
+#include "filter/mime/html_style.h"
+#include "filter/mime/html_text.h"
+
+namespace sluice::mime {
+namespace {
+
+using internal::Attribute;
+using internal::kNoColor;
+using internal::kTransparent;
+using internal::kUnknownColor;
+using internal::Tag;
+using internal::TagId;
+using internal::TagInfo;
+
+constexpr size_t kMaxDepth = 512;      // Blink caps its DOM depth at 512 too
+constexpr size_t kEndTagWindow = 128;  // frames an end tag may close at once
+constexpr size_t kMaxLinkText = 1024;  // bytes of link text kept per link
+constexpr size_t kMaxDataUrl = 64;     // data: URLs are kept only up to here
+constexpr int32_t kDefaultBackground = 0xffffff;
+
+struct Frame {
+  uint32_t name_hash = 0;
+  int32_t color = kNoColor;                 // kNoColor: the default (black)
+  int32_t background = kDefaultBackground;  // kUnknownColor: an image we cannot judge
+  bool hidden = false;                      // display:none and the like (not undoable)
+  bool visibility_hidden = false;
+  bool tiny_font = false;
+  bool pre = false;
+  bool link = false;  // this frame is the <a> whose text is being captured
+  TagId id = TagId::kOther;
+};
+
+class Renderer {
+ public:
+  Renderer(std::string_view html, HtmlRender* out) : html_(html), out_(out) {
+    stack_.reserve(64);
+    stack_.push_back(Frame{});
+  }
+
+  void Run();
+
+ private:
+  // Text output ------------------------------------------------------------------------
+  void Text(std::string_view text);
+  void TextWithReferences(size_t begin, size_t end);
+  void WriteText(std::string_view text);
+  void WritePreText(std::string_view text);
+  void Flush();
+  void Break(int lines) {
+    if (Visible()) pending_breaks_ = std::max(pending_breaks_, lines);
+  }
+  void Space() { pending_space_ = true; }
+  bool Visible() const;
+
+  // Markup --------------------------------------------------------------------------------
+  size_t Markup(size_t pos);
+  size_t Comment(size_t pos);
+  size_t SkipTo(size_t pos, char c) const;
+  size_t RawText(size_t pos, std::string_view name, bool visible);
+  void StartTag(const Tag& tag, const TagInfo& info);
+  void EndTag(const Tag& tag, const TagInfo& info);
+  void PushFrame(const Tag& tag, const TagInfo& info);
+  void PopTo(size_t index);
+  void CloseInScope(std::initializer_list<TagId> targets, std::initializer_list<TagId> stops);
+  void LineBreak();
+  bool AddLink(const Attribute* attr, UrlSource source);
+  void FinishLink();
+  std::string_view Decode(std::string_view value);
+
+  std::string_view html_;
+  HtmlRender* out_;
+  std::vector<Frame> stack_;
+  size_t overflow_ = 0;  // elements opened past kMaxDepth, not on the stack
+
+  // Whitespace collapsing: separators are written lazily, before the next visible byte, so
+  // no output ever starts or ends with one.
+  bool wrote_any_ = false;
+  bool pending_space_ = false;
+  int pending_breaks_ = 0;
+
+  // Text-run accounting: a run is the text between two tags.
+  bool run_counted_ = false;
+
+  // The <a href> whose text is being captured: an index into out_->links.
+  size_t link_index_ = SIZE_MAX;
+  size_t link_text_begin_ = 0;
+
+  Tag tag_;              // scratch for the tag being parsed
+  std::string decoded_;  // scratch for entity-decoded text and attribute values
+};
+
+bool Renderer::Visible() const {
+  const Frame& f = stack_.back();
+  if (f.hidden || f.visibility_hidden || f.tiny_font || f.color == kTransparent) return false;
+  int32_t fg = f.color == kNoColor ? 0x000000 : f.color;
+  return !internal::SameColor(fg, f.background);
+}
+
+void Renderer::Flush() {
+  if (wrote_any_) {
+    if (pending_breaks_ > 0) {
+      out_->text.append(static_cast<size_t>(pending_breaks_), '\n');
+    } else if (pending_space_) {
+      out_->text.push_back(' ');
+    }
+  }
+  pending_breaks_ = 0;
+  pending_space_ = false;
+  wrote_any_ = true;
+}
+
+// Text: one chunk of character data (already entity-decoded) in the current style.
+void Renderer::Text(std::string_view text) {
+  if (text.empty()) return;
+  if (!Visible()) {
+    if (!run_counted_) {
+      for (char c : text) {
+        if (!internal::IsHtmlSpace(c)) {
+          ++out_->invisible_text;
+          run_counted_ = true;
+          break;
+        }
+      }
+    }
+    return;
+  }
+  size_t before = out_->text.size();
+  bool wrote_before = wrote_any_;
+  if (stack_.back().pre) {
+    WritePreText(text);
+  } else {
+    WriteText(text);
+  }
+  if (!run_counted_ && (out_->text.size() != before || wrote_any_ != wrote_before)) {
+    run_counted_ = true;
+    const int32_t c = stack_.back().color;
+    // Near-black greys (#333, #404040) are how many senders write "black": not coloured.
+    if (c >= 0 && (((c >> 16) & 0xff) > 0x40 || ((c >> 8) & 0xff) > 0x40 || (c & 0xff) > 0x40)) {
+      ++out_->colored_text;
+    }
+  }
+}
+
+// Collapses whitespace like a browser; drops the zero-width characters spammers put inside
+// words (U+00AD, U+200B-U+200D, U+2060, U+FEFF) and turns U+00A0 into a plain space.
+void Renderer::WriteText(std::string_view text) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (internal::IsHtmlSpace(static_cast<char>(c))) {
+      pending_space_ = true;
+      ++p;
+      continue;
+    }
+    if (c >= 0xC2) {
+      size_t left = end - p;
+      if (c == 0xC2 && left >= 2 && static_cast<unsigned char>(p[1]) == 0xA0) {
+        pending_space_ = true;
+        p += 2;
+        continue;
+      }
+      if (c == 0xC2 && left >= 2 && static_cast<unsigned char>(p[1]) == 0xAD) {
+        p += 2;
+        continue;
+      }
+      if (left >= 3 &&
+          ((c == 0xE2 && static_cast<unsigned char>(p[1]) == 0x80 &&
+            static_cast<unsigned char>(p[2]) >= 0x8B && static_cast<unsigned char>(p[2]) <= 0x8D) ||
+           (c == 0xE2 && static_cast<unsigned char>(p[1]) == 0x81 &&
+            static_cast<unsigned char>(p[2]) == 0xA0) ||
+           (c == 0xEF && static_cast<unsigned char>(p[1]) == 0xBB &&
+            static_cast<unsigned char>(p[2]) == 0xBF))) {
+        p += 3;
+        continue;
+      }
+    }
+    // A run of ordinary bytes is copied at once.
+    const char* run = p++;
+    while (p < end) {
+      unsigned char d = *p;
+      if (internal::IsHtmlSpace(static_cast<char>(d)) || d == 0xC2 || d == 0xE2 || d == 0xEF) break;
+      ++p;
+    }
+    if (pending_space_ || pending_breaks_ || !wrote_any_) Flush();
+    out_->text.append(run, p - run);
+  }
+}
+
+void Renderer::WritePreText(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\r') {
+      if (i + 1 < text.size() && text[i + 1] == '\n') continue;
+      c = '\n';
+    }
+    if (c == '\n') {
+      if (wrote_any_) out_->text.push_back('\n');
+      pending_space_ = false;
+      pending_breaks_ = 0;
+      continue;
+    }
+    if (pending_space_ || pending_breaks_ || !wrote_any_) Flush();
+    out_->text.push_back(c);
+  }
+}
+
+std::string_view Renderer::Decode(std::string_view value) {
+  if (value.find('&') == std::string_view::npos) return value;
+  decoded_.clear();
+  DecodeHtmlEntities(value, &decoded_);
+  return decoded_;
+}
+
+size_t Renderer::SkipTo(size_t pos, char c) const {
+  if (pos >= html_.size()) return html_.size();
+  const void* hit = std::memchr(html_.data() + pos, c, html_.size() - pos);
+  return hit ? static_cast<const char*>(hit) - html_.data() + 1 : html_.size();
+}
+
+// Comment: pos at "<!--"; ends at "-->" or "--!>" ("<!-->" and "<!--->" are empty), or at
+// the end of input, which is what browsers do with an unclosed comment.
+size_t Renderer::Comment(size_t pos) {
+  size_t p = pos + 4;
+  if (p < html_.size() && html_[p] == '>') return p + 1;
+  if (p + 1 < html_.size() && html_[p] == '-' && html_[p + 1] == '>') return p + 2;
+  while (true) {
+    size_t dash = html_.find("--", p);
+    if (dash == std::string_view::npos) return html_.size();
+    if (dash + 2 < html_.size() && html_[dash + 2] == '>') return dash + 3;
+    if (dash + 3 < html_.size() && html_[dash + 2] == '!' && html_[dash + 3] == '>') {
+      return dash + 4;
+    }
+    p = dash + 1;
+  }
+}
+
+// RawText: pos just after a start tag whose content is not markup; returns the position
+// after the matching end tag (or the end of input). Visible raw text (textarea, xmp) is
+// written out with entities decoded.
+size_t Renderer::RawText(size_t pos, std::string_view name, bool visible) {
+  size_t p = pos;
+  size_t content_end = html_.size(), after = html_.size();
+  while (p < html_.size()) {
+    const void* lt = std::memchr(html_.data() + p, '<', html_.size() - p);
+    if (lt == nullptr) break;
+    size_t at = static_cast<const char*>(lt) - html_.data();
+    size_t name_at = at + 2;
+    if (name_at + name.size() <= html_.size() && html_[at + 1] == '/' &&
+        internal::EqualsLower(html_.substr(name_at, name.size()), name) &&
+        (name_at + name.size() == html_.size() ||
+         internal::IsHtmlSpace(html_[name_at + name.size()]) ||
+         html_[name_at + name.size()] == '/' || html_[name_at + name.size()] == '>')) {
+      content_end = at;
+      tag_.attribute_count = 0;
+      after = internal::ParseAttributes(html_, name_at + name.size(), &tag_);
+      if (after == std::string_view::npos) after = html_.size();
+      break;
+    }
+    p = at + 1;
+  }
+  if (visible) {
+    std::string_view content = html_.substr(pos, content_end - pos);
+    std::string decoded;
+    DecodeHtmlEntities(content, &decoded);
+    Text(decoded);
+  }
+  run_counted_ = false;
+  return after;
+}
+
+bool Renderer::AddLink(const Attribute* attr, UrlSource source) {
+  if (attr == nullptr) return false;
+  std::string_view value = Decode(attr->value);
+  std::string url;
+  url.reserve(value.size());
+  // Browsers strip leading/trailing whitespace and drop tabs and newlines anywhere.
+  while (!value.empty() && static_cast<unsigned char>(value.front()) <= ' ') value.remove_prefix(1);
+  while (!value.empty() && static_cast<unsigned char>(value.back()) <= ' ') value.remove_suffix(1);
+  for (char c : value) {
+    if (c != '\t' && c != '\n' && c != '\r') url.push_back(c);
+  }
+  if (url.empty()) return false;
+  if (url.size() > kMaxDataUrl &&
+      internal::EqualsLower(std::string_view(url).substr(0, 5), "data:")) {
+    // Inline images can be megabytes of base64; the media type is what matters.
+    size_t comma = url.find(',');
+    url.resize(std::min(comma == std::string::npos ? kMaxDataUrl : comma + 1, kMaxDataUrl));
+  }
+  out_->links.push_back(HtmlLink{std::move(url), std::string(), source});
+  return true;
+}
+
+void Renderer::FinishLink() {
+  if (link_index_ == SIZE_MAX) return;
+  std::string_view text(out_->text);
+  text = text.substr(std::min(link_text_begin_, text.size()));
+  // Collapse the captured text (it may contain block breaks) to one line. Past the cap we
+  // stop before the next character starts, so a UTF-8 sequence is never split.
+  std::string& dest = out_->links[link_index_].text;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == ' ') {
+      space = !dest.empty();
+      continue;
+    }
+    if (dest.size() >= kMaxLinkText && (static_cast<unsigned char>(c) & 0xC0) != 0x80) break;
+    if (space) dest.push_back(' ');
+    space = false;
+    dest.push_back(c);
+  }
+  link_index_ = SIZE_MAX;
+}
+
+void Renderer::Run() {
+  const size_t n = html_.size();
+  size_t pos = 0;
+  while (pos < n) {
+    const void* lt = std::memchr(html_.data() + pos, '<', n - pos);
+    size_t text_end = lt ? static_cast<const char*>(lt) - html_.data() : n;
+    TextWithReferences(pos, text_end);
+    if (text_end >= n) break;
+    pos = Markup(text_end);
+  }
+  FinishLink();
+}
+
+void Renderer::TextWithReferences(size_t begin, size_t end) {
+  while (begin < end) {
+    const void* amp = std::memchr(html_.data() + begin, '&', end - begin);
+    size_t at = amp ? static_cast<const char*>(amp) - html_.data() : end;
+    Text(html_.substr(begin, at - begin));
+    if (at >= end) return;
+    decoded_.clear();
+    size_t used =
+        internal::DecodeCharRef(html_.substr(at, end - at), /*in_attribute=*/false, &decoded_);
+    if (used == 0) {
+      Text("&");
+      used = 1;
+    } else {
+      Text(decoded_);
+    }
+    begin = at + used;
+  }
+}
+
+// Markup: html_[pos] == '<'. Handles whatever starts there and returns the position after it.
+size_t Renderer::Markup(size_t pos) {
+  const size_t n = html_.size();
+  if (pos + 1 >= n) {
+    Text("<");
+    return n;
+  }
+  const char c = html_[pos + 1];
+  if (c == '!') {
+    if (html_.compare(pos, 4, "<!--") == 0) return Comment(pos);
+    if (html_.compare(pos, 9, "<![CDATA[") == 0) {
+      size_t close = html_.find("]]>", pos + 9);
+      return close == std::string_view::npos ? n : close + 3;
+    }
+    return SkipTo(pos + 2, '>');  // doctype, <![if !mso]> and other bogus comments
+  }
+  if (c == '?') return SkipTo(pos + 2, '>');
+  const bool end_tag = c == '/';
+  const size_t name_begin = pos + (end_tag ? 2 : 1);
+  if (name_begin >= n || !internal::IsAsciiAlpha(html_[name_begin])) {
+    if (!end_tag) {
+      Text("<");  // "a < b" is text
+      return pos + 1;
+    }
+    if (name_begin >= n) {
+      Text("</");
+      return n;
+    }
+    return html_[name_begin] == '>' ? name_begin + 1 : SkipTo(name_begin, '>');
+  }
+  size_t name_end = name_begin + 1;
+  while (name_end < n && !internal::IsHtmlSpace(html_[name_end]) && html_[name_end] != '/' &&
+         html_[name_end] != '>') {
+    ++name_end;
+  }
+  tag_.name = html_.substr(name_begin, name_end - name_begin);
+  tag_.attribute_count = 0;
+  size_t after = internal::ParseAttributes(html_, name_end, &tag_);
+  if (after == std::string_view::npos) return n;  // input ended inside the tag
+  run_counted_ = false;
+  const TagInfo& info = internal::LookupTag(tag_.name);
+  if (end_tag) {
+    EndTag(tag_, info);
+    return after;
+  }
+  StartTag(tag_, info);
+  if (info.flags & internal::kRawDropped) return RawText(after, info.name, /*visible=*/false);
+  if (info.flags & internal::kRawVisible) {
+    size_t depth = stack_.size();
+    PushFrame(tag_, info);
+    after = RawText(after, info.name, /*visible=*/true);
+    if (stack_.size() > depth) PopTo(depth);
+    if (info.flags & internal::kBlock) Break(1);
+    return after;
+  }
+  if (info.id == TagId::kPlaintext) {  // everything after it is text, tags included
+    PushFrame(tag_, info);
+    Text(html_.substr(after));
+    return n;
+  }
+  return after;
+}
+
+void Renderer::LineBreak() {
+  if (Visible()) pending_breaks_ = std::min(pending_breaks_ + 1, 2);
+}
+
+void Renderer::StartTag(const Tag& tag, const TagInfo& info) {
+  using internal::kBgcolor;
+  // Implicit end tags, as the HTML tree builder inserts them for unclosed lists and tables.
+  switch (info.id) {
+    case TagId::kLi:
+      CloseInScope({TagId::kLi}, {TagId::kUl, TagId::kOl});
+      break;
+    case TagId::kDd:
+    case TagId::kDt:
+      CloseInScope({TagId::kDd, TagId::kDt}, {TagId::kDl});
+      break;
+    case TagId::kTd:
+    case TagId::kTh:
+      CloseInScope({TagId::kTd, TagId::kTh}, {TagId::kTr, TagId::kTable});
+      break;
+    case TagId::kTr:
+      CloseInScope({TagId::kTr}, {TagId::kTable});
+      break;
+    case TagId::kOption:
+      CloseInScope({TagId::kOption}, {});
+      break;
+    case TagId::kA:  // <a> inside <a> closes the first
+      FinishLink();
+      CloseInScope({TagId::kA}, {TagId::kTable, TagId::kTd, TagId::kTh});
+      break;
+    default:
+      break;
+  }
+  if ((info.flags & internal::kClosesP) && stack_.back().id == TagId::kP) PopTo(stack_.size() - 1);
+
+  if (info.flags & internal::kParagraph) {
+    Break(2);
+  } else if (info.flags & internal::kBlock) {
+    Break(1);
+  }
+  if (info.flags & internal::kCell) Space();
+
+  bool linked = false;  // an <a href> whose text we capture
+  switch (info.id) {
+    case TagId::kBr:
+      LineBreak();
+      break;
+    case TagId::kA:
+      linked = AddLink(tag.Find("href"), UrlSource::kHref);
+      break;
+    case TagId::kArea:
+      AddLink(tag.Find("href"), UrlSource::kHref);
+      break;
+    case TagId::kForm:
+      AddLink(tag.Find("action"), UrlSource::kHref);
+      break;
+    case TagId::kImg:
+      ++out_->images;
+      AddLink(tag.Find("src"), UrlSource::kSrc);
+      break;
+    case TagId::kInput:
+      if (const Attribute* type = tag.Find("type");
+          type != nullptr && internal::EqualsLower(type->value, "image")) {
+        AddLink(tag.Find("src"), UrlSource::kSrc);
+      }
+      break;
+    case TagId::kIframe:
+    case TagId::kFrame:
+    case TagId::kEmbed:
+    case TagId::kScript:
+    case TagId::kSource:
+    case TagId::kAudio:
+      AddLink(tag.Find("src"), UrlSource::kSrc);
+      break;
+    case TagId::kVideo:
+      AddLink(tag.Find("src"), UrlSource::kSrc);
+      AddLink(tag.Find("poster"), UrlSource::kSrc);
+      break;
+    case TagId::kMeta:
+      // <meta http-equiv="refresh" content="0; url=http://..."> sends the reader on.
+      if (const Attribute* equiv = tag.Find("http-equiv");
+          equiv != nullptr && internal::EqualsLower(equiv->value, "refresh")) {
+        if (const Attribute* content = tag.Find("content")) {
+          std::string_view v = content->value;
+          for (size_t i = 0; i + 4 <= v.size(); ++i) {
+            if (internal::EqualsLower(v.substr(i, 4), "url=")) {
+              Attribute target{"content", v.substr(i + 4)};
+              while (!target.value.empty() &&
+                     (target.value.front() == '\'' || target.value.front() == '"')) {
+                target.value.remove_prefix(1);
+              }
+              while (!target.value.empty() &&
+                     (target.value.back() == '\'' || target.value.back() == '"')) {
+                target.value.remove_suffix(1);
+              }
+              AddLink(&target, UrlSource::kHref);
+              break;
+            }
+          }
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  if (info.flags & kBgcolor) AddLink(tag.Find("background"), UrlSource::kSrc);
+
+  if (info.flags & (internal::kVoid | internal::kRawDropped | internal::kRawVisible)) return;
+  if (info.id == TagId::kPlaintext) return;
+  PushFrame(tag, info);
+  if (linked) {
+    link_index_ = out_->links.size() - 1;
+    link_text_begin_ = out_->text.size();
+    if (stack_.back().id == TagId::kA) stack_.back().link = true;
+  }
+}
+
+void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
+  if (stack_.size() >= kMaxDepth) {
+    ++overflow_;
+    return;
+  }
+  Frame f = stack_.back();
+  f.name_hash = internal::HashTagName(tag.name);
+  f.id = info.id;
+  f.link = false;
+  if (info.flags & internal::kPre) f.pre = true;
+  if (info.flags & internal::kHiddenTag) f.hidden = true;
+  if (tag.Find("hidden") != nullptr) f.hidden = true;
+  if (info.id == TagId::kFont) {
+    if (const Attribute* color = tag.Find("color")) {
+      int32_t c = internal::ParseLegacyColor(Decode(color->value));
+      if (c != kNoColor) f.color = c;
+    }
+    if (tag.Find("size") != nullptr) f.tiny_font = false;  // sizes 1-7 are all readable
+  } else if (info.id == TagId::kBody) {
+    if (const Attribute* text = tag.Find("text")) {
+      int32_t c = internal::ParseLegacyColor(Decode(text->value));
+      if (c != kNoColor) f.color = c;
+    }
+  }
+  if (info.flags & internal::kBgcolor) {
+    if (const Attribute* bg = tag.Find("bgcolor")) {
+      int32_t c = internal::ParseLegacyColor(Decode(bg->value));
+      if (c != kNoColor) f.background = c;
+    }
+    // An image painted behind the text: we cannot tell what colour it is.
+    if (tag.Find("background") != nullptr) f.background = kUnknownColor;
+  }
+  if (const Attribute* style = tag.Find("style")) {
+    internal::InlineStyle s;
+    internal::ParseInlineStyle(Decode(style->value), &s);
+    if (s.color != kNoColor) f.color = s.color;
+    if (s.background != kNoColor) f.background = s.background;
+    if (s.visibility_hidden >= 0) f.visibility_hidden = s.visibility_hidden == 1;
+    if (s.tiny_font >= 0) f.tiny_font = s.tiny_font == 1;
+    if (s.hidden) f.hidden = true;
+  }
+  stack_.push_back(f);
+}
+
+void Renderer::PopTo(size_t index) {
+  if (index == 0) index = 1;  // the root frame stays
+  while (stack_.size() > index) {
+    if (stack_.back().link) FinishLink();
+    stack_.pop_back();
+  }
+}
+
+void Renderer::CloseInScope(std::initializer_list<TagId> targets,
+                            std::initializer_list<TagId> stops) {
+  size_t floor = stack_.size() > kEndTagWindow ? stack_.size() - kEndTagWindow : 1;
+  for (size_t i = stack_.size(); i-- > floor;) {
+    TagId id = stack_[i].id;
+    if (std::find(targets.begin(), targets.end(), id) != targets.end()) {
+      PopTo(i);
+      return;
+    }
+    if (std::find(stops.begin(), stops.end(), id) != stops.end()) return;
+  }
+}
+
+void Renderer::EndTag(const Tag& tag, const TagInfo& info) {
+  switch (info.id) {
+    case TagId::kBr:  // </br> is treated as <br> by browsers
+      LineBreak();
+      return;
+    case TagId::kBody:
+    case TagId::kHtml:
+      return;  // text after </html> is still shown, in the body's style
+    case TagId::kA:
+      FinishLink();
+      break;
+    default:
+      break;
+  }
+  if (overflow_ > 0) {
+    --overflow_;  // the innermost open elements are the ones that did not fit
+  } else {
+    const uint32_t hash = internal::HashTagName(tag.name);
+    size_t floor = stack_.size() > kEndTagWindow ? stack_.size() - kEndTagWindow : 1;
+    for (size_t i = stack_.size(); i-- > floor;) {
+      if (stack_[i].name_hash == hash) {
+        PopTo(i);
+        break;
+      }
+    }
+  }
+  if (info.flags & internal::kParagraph) {
+    Break(2);
+  } else if (info.flags & internal::kBlock) {
+    Break(1);
+  }
+  if (info.flags & internal::kCell) Space();
+}
+
+}  // namespace
+
+void RenderHtml(std::string_view html, HtmlRender* out) {
+  Renderer renderer(html, out);
+  renderer.Run();
+}
+
+}  // namespace sluice::mime
