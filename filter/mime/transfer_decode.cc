@@ -117,6 +117,7 @@ bool DecodeBase64(std::string_view in, std::string* out) {
       clean = false;
     }
   }
+  if (pads_allowed > 0) clean = false;  // "xx=" at the end: one '=' short
   if (n == 1) {
     clean = false;
   } else if (n == 2) {
