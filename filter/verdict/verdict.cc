@@ -1,5 +1,7 @@
 #include "filter/verdict/verdict.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace sluice {
@@ -10,9 +12,12 @@ struct ActionNameEntry {
   std::string_view name;
 };
 constexpr ActionNameEntry kActionNames[] = {
-    {Action::kAccept, "accept"},         {Action::kAddHeader, "add_header"},
-    {Action::kRewriteSubject, "rewrite_subject"}, {Action::kQuarantine, "quarantine"},
-    {Action::kTempfail, "tempfail"},     {Action::kReject, "reject"},
+    {Action::kAccept, "accept"},
+    {Action::kAddHeader, "add_header"},
+    {Action::kRewriteSubject, "rewrite_subject"},
+    {Action::kQuarantine, "quarantine"},
+    {Action::kTempfail, "tempfail"},
+    {Action::kReject, "reject"},
     {Action::kDiscard, "discard"},
 };
 }  // namespace
@@ -44,6 +49,21 @@ double Thresholds::SpamThreshold() const {
     if (action != Action::kAccept) return threshold;
   }
   return std::numeric_limits<double>::infinity();
+}
+
+double BayesScore(double probability, double weight) {
+  return weight * (2 * std::clamp(probability, 0.0, 1.0) - 1);
+}
+
+void FinalizeVerdict(const Thresholds& thresholds, Verdict* verdict) {
+  std::stable_sort(
+      verdict->hits.begin(), verdict->hits.end(),
+      [](const RuleHit& a, const RuleHit& b) { return std::fabs(a.score) > std::fabs(b.score); });
+  double score = 0;
+  for (const RuleHit& hit : verdict->hits) score += hit.score;
+  if (verdict->bayes.available) score += verdict->bayes.score;
+  verdict->score = score;
+  verdict->action = thresholds.ActionFor(score);
 }
 
 }  // namespace sluice

@@ -42,9 +42,9 @@ struct Thresholds {
 struct RuleHit {
   std::string id;
   double score = 0;
-  std::string target;    // "subject", "body", "header:X-Mailer", "meta", ...
-  std::string matched;   // a short excerpt of the matched text ("" for meta rules)
-  uint32_t count = 1;    // times matched
+  std::string target;   // "subject", "body", "header:X-Mailer", "meta", ...
+  std::string matched;  // a short excerpt of the matched text ("" for meta rules)
+  uint32_t count = 1;   // times matched
 };
 
 struct BayesOutcome {
@@ -71,5 +71,13 @@ struct Verdict {
   std::vector<std::string> notes;  // e.g. "bayes unavailable: ...", "scan truncated at N bytes"
   bool error = false;              // scoring failed internally; action is the configured default
 };
+
+// The Bayes contribution to the score: weight * (2p - 1), i.e. +weight at p = 1, -weight at
+// p = 0 and nothing when the classifier is unsure (p = 0.5).
+double BayesScore(double probability, double weight);
+
+// Completes a verdict whose hits and bayes are filled in: sorts hits by descending |score|,
+// sets score = sum of hit scores + bayes.score (when available) and the action for it.
+void FinalizeVerdict(const Thresholds& thresholds, Verdict* verdict);
 
 }  // namespace sluice

@@ -1,0 +1,68 @@
+// verdict_test.cc - thresholds, the Bayes contribution and verdict completion.
+#include "filter/verdict/verdict.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace sluice {
+namespace {
+
+Thresholds Default() { return Thresholds{{{5.0, Action::kAddHeader}, {10.0, Action::kReject}}}; }
+
+TEST(VerdictTest, ActionNamesRoundTrip) {
+  for (Action a : {Action::kAccept, Action::kAddHeader, Action::kRewriteSubject,
+                   Action::kQuarantine, Action::kTempfail, Action::kReject, Action::kDiscard}) {
+    auto parsed = ParseAction(ActionName(a));
+    ASSERT_TRUE(parsed.has_value()) << ActionName(a);
+    EXPECT_EQ(*parsed, a);
+  }
+  EXPECT_FALSE(ParseAction("bounce").has_value());
+}
+
+TEST(VerdictTest, BayesScoreIsSymmetricAroundUnsure) {
+  EXPECT_DOUBLE_EQ(BayesScore(1.0, 8), 8);
+  EXPECT_DOUBLE_EQ(BayesScore(0.0, 8), -8);
+  EXPECT_DOUBLE_EQ(BayesScore(0.5, 8), 0);
+  EXPECT_DOUBLE_EQ(BayesScore(0.75, 4), 2);
+  EXPECT_DOUBLE_EQ(BayesScore(7.0, 8), 8);  // clamped
+}
+
+TEST(VerdictTest, FinalizeSumsRulesAndBayesAndSortsHits) {
+  Verdict v;
+  v.hits.push_back({"SMALL", 0.5, "body", "x", 1});
+  v.hits.push_back({"NEGATIVE", -3, "header:From", "y", 1});
+  v.hits.push_back({"BIG", 4, "subject", "z", 2});
+  v.bayes.available = true;
+  v.bayes.score = 6;
+  FinalizeVerdict(Default(), &v);
+  EXPECT_DOUBLE_EQ(v.score, 7.5);
+  EXPECT_EQ(v.action, Action::kAddHeader);
+  ASSERT_EQ(v.hits.size(), 3u);
+  EXPECT_EQ(v.hits[0].id, "BIG");
+  EXPECT_EQ(v.hits[1].id, "NEGATIVE");
+  EXPECT_EQ(v.hits[2].id, "SMALL");
+}
+
+TEST(VerdictTest, UnavailableBayesContributesNothing) {
+  Verdict v;
+  v.hits.push_back({"R", 11, "body", "", 1});
+  v.bayes.available = false;
+  v.bayes.score = -8;  // stale value must be ignored
+  FinalizeVerdict(Default(), &v);
+  EXPECT_DOUBLE_EQ(v.score, 11);
+  EXPECT_EQ(v.action, Action::kReject);
+}
+
+TEST(VerdictTest, ThresholdEdges) {
+  const Thresholds t = Default();
+  EXPECT_EQ(t.ActionFor(-100), Action::kAccept);
+  EXPECT_EQ(t.ActionFor(4.999), Action::kAccept);
+  EXPECT_EQ(t.ActionFor(5), Action::kAddHeader);
+  EXPECT_EQ(t.ActionFor(10), Action::kReject);
+  EXPECT_DOUBLE_EQ(t.SpamThreshold(), 5);
+  EXPECT_TRUE(std::isinf(Thresholds{}.SpamThreshold()));
+}
+
+}  // namespace
+}  // namespace sluice
