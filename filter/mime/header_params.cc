@@ -62,33 +62,27 @@ size_t ReadQuoted(std::string_view s, size_t i, std::string* value, bool* ok) {
   return s.size();
 }
 
-// Reads an unquoted value up to ';'. A '(' after whitespace starts a trailing comment;
-// whitespace inside the value is kept (unquoted file names with spaces occur).
+// Reads an unquoted value up to ';'. Whitespace inside is kept (unquoted file names with
+// spaces occur); a '(' after whitespace starts a comment only when nothing but comments
+// and whitespace follow it up to the ';' ("x.pdf (generated)" vs "my file (1).pdf").
 size_t ReadToken(std::string_view s, size_t i, std::string* value, bool* ok) {
   size_t start = i;
+  size_t value_end = std::string_view::npos;
   while (i < s.size() && s[i] != ';') {
     if (s[i] == '(' && i > start && IsWsp(s[i - 1])) {
-      size_t after = SkipSpaceAndComments(s, i, ok);
+      bool comment_ok = true;
+      size_t after = SkipSpaceAndComments(s, i, &comment_ok);
       if (after >= s.size() || s[after] == ';') {
+        if (!comment_ok) *ok = false;
+        value_end = i;
         i = after;
         break;
       }
     }
     ++i;
   }
-  size_t end = std::min(i, s.size());
-  std::string_view v = s.substr(start, end - start);
-  size_t cut = v.find_first_of(";");
-  if (cut != std::string_view::npos) v = v.substr(0, cut);
-  // Drop a trailing comment and blanks.
-  size_t paren = std::string_view::npos;
-  for (size_t k = 1; k < v.size(); ++k) {
-    if (v[k] == '(' && IsWsp(v[k - 1])) {
-      paren = k;
-      break;
-    }
-  }
-  if (paren != std::string_view::npos) v = v.substr(0, paren);
+  std::string_view v =
+      s.substr(start, (value_end == std::string_view::npos ? i : value_end) - start);
   while (!v.empty() && IsWsp(v.back())) v.remove_suffix(1);
   value->assign(v);
   return i;
