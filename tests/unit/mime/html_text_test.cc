@@ -88,7 +88,10 @@ TEST(HtmlText, AttributeValueReferenceRule) {
 
 TEST(HtmlText, ZeroWidthAndNbspDoNotSplitOrGlueWords) {
   EXPECT_EQ(Text("Vi&shy;a&#8203;g&zwj;ra"), "Viagra");
-  EXPECT_EQ(Text("Vi\xC2\xAD" "a\xE2\x80\x8B" "gra"), "Viagra");
+  EXPECT_EQ(Text("Vi\xC2\xAD"
+                 "a\xE2\x80\x8B"
+                 "gra"),
+            "Viagra");
   EXPECT_EQ(Text("cheap&nbsp;&nbsp;&nbsp;meds"), "cheap meds");
   EXPECT_EQ(Text("\xEF\xBB\xBFstart"), "start");
 }
@@ -244,8 +247,8 @@ TEST(HtmlText, BrokenMarkup) {
   EXPECT_EQ(Text("<b>bold <i>italic"), "bold italic");
   EXPECT_EQ(Text("a < b and c > d"), "a < b and c > d");
   EXPECT_EQ(Text("1 <2 & 3>2"), "1 <2 & 3>2");
-  EXPECT_EQ(Text("text<div"), "text");                          // tag cut by the end
-  EXPECT_EQ(Text("x<a href=\"http://y>never closed"), "x");     // quote never closed
+  EXPECT_EQ(Text("text<div"), "text");                       // tag cut by the end
+  EXPECT_EQ(Text("x<a href=\"http://y>never closed"), "x");  // quote never closed
   EXPECT_EQ(Text("</>x</ >y</3>z"), "xyz");
   EXPECT_EQ(Text("x</"), "x</");
   EXPECT_EQ(Text("x<"), "x<");
@@ -269,8 +272,8 @@ TEST(HtmlText, AppendsToExistingText) {
 
 TEST(HtmlText, HugeAttributeValues) {
   std::string html = "<div title=\"" + std::string(1 << 20, 'x') + "\" style='" +
-                     std::string(1 << 16, ';') + "display:none'>hidden</div><a href=" +
-                     std::string(1 << 20, 'y') + ">link</a>";
+                     std::string(1 << 16, ';') +
+                     "display:none'>hidden</div><a href=" + std::string(1 << 20, 'y') + ">link</a>";
   HtmlRender r = Render(html);
   EXPECT_EQ(r.text, "link");
   EXPECT_EQ(r.invisible_text, 1u);
@@ -305,11 +308,13 @@ TEST(HtmlText, DeepNestingIsBounded) {
 // what references expand to.
 TEST(HtmlText, RandomMarkupSoup) {
   static const char* kPieces[] = {
-      "<",      ">",      "</",    "<a href=", "\"",     "'",       "&",        "&amp",
-      ";",      "&#x",    "1F600", "<!--",     "-->",    "<script>", "</script>", "<p>",
-      "text ",  " ",      "\n",    "<td>",     "<tr>",   "<table>", "style=",   "display:none",
-      "<font ", "color=", "#fff",  "=",        "<![CDATA[", "]]>",   "\xC3",     "\xA9",
-      "<img src=x>", "</a>", "<br>", "<div hidden>", "</div>", "&nbsp;", "<pre>", "<b>"};
+      "<",      ">",        "</",          "<a href=", "\"",        "'",
+      "&",      "&amp",     ";",           "&#x",      "1F600",     "<!--",
+      "-->",    "<script>", "</script>",   "<p>",      "text ",     " ",
+      "\n",     "<td>",     "<tr>",        "<table>",  "style=",    "display:none",
+      "<font ", "color=",   "#fff",        "=",        "<![CDATA[", "]]>",
+      "\xC3",   "\xA9",     "<img src=x>", "</a>",     "<br>",      "<div hidden>",
+      "</div>", "&nbsp;",   "<pre>",       "<b>"};
   uint64_t state = 42;
   for (int round = 0; round < 300; ++round) {
     std::string html;

@@ -73,7 +73,10 @@ TEST(FindTextUrls, NotUrls) {
 }
 
 TEST(FindTextUrls, IdnAndNonAscii) {
-  EXPECT_EQ(Find("visit http://b\xC3\xBC" "cher.example/ now"), Urls{"http://b\xC3\xBC" "cher.example/"});
+  EXPECT_EQ(Find("visit http://b\xC3\xBC"
+                 "cher.example/ now"),
+            Urls{"http://b\xC3\xBC"
+                 "cher.example/"});
   EXPECT_EQ(Find("http://\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84"),
             Urls{"http://\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84"});
 }
@@ -107,8 +110,12 @@ TEST(UrlHost, BrowserLeniency) {
   EXPECT_EQ(UrlHost("http://paypal.com@evil.example/"), "evil.example");
   EXPECT_EQ(UrlHost("http://a@b@evil.example/"), "evil.example");
   EXPECT_EQ(UrlHost("http://%65%76%69%6C.example/"), "evil.example");
-  EXPECT_EQ(UrlHost("http://evil\xE3\x80\x82" "example/"), "evil.example");  // ideographic dot
-  EXPECT_EQ(UrlHost("http://evil\xEF\xBC\x8E" "example/"), "evil.example");  // full-width dot
+  EXPECT_EQ(UrlHost("http://evil\xE3\x80\x82"
+                    "example/"),
+            "evil.example");  // ideographic dot
+  EXPECT_EQ(UrlHost("http://evil\xEF\xBC\x8E"
+                    "example/"),
+            "evil.example");  // full-width dot
 }
 
 TEST(UrlHost, NumericIpv4) {
@@ -131,7 +138,10 @@ TEST(UrlHost, NumericIpv4) {
 TEST(UrlHost, Ipv6AndIdn) {
   EXPECT_EQ(UrlHost("http://[2001:DB8::1]:8080/x"), "[2001:db8::1]");
   EXPECT_EQ(UrlHost("http://[::1]/"), "[::1]");
-  EXPECT_EQ(UrlHost("http://B\xC3\x9C" "CHER.example/"), "b\xC3\xBC" "cher.example");
+  EXPECT_EQ(UrlHost("http://B\xC3\x9C"
+                    "CHER.example/"),
+            "b\xC3\xBC"
+            "cher.example");
   EXPECT_EQ(UrlHost("http://\xD0\x9F\xD0\xA0\xD0\x98\xD0\x9C\xD0\x95\xD0\xA0.\xD0\xA0\xD0\xA4/"),
             "\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84");
   EXPECT_EQ(UrlHost("http://xn--bcher-kva.example/"), "xn--bcher-kva.example");
