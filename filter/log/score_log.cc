@@ -1,0 +1,220 @@
+// score_log.cc - the score log: JSON formatting and the writer thread.
+//
+// Write() moves the record into a queue under a mutex and returns; one writer thread
+// formats and appends whole lines with a single write(2) per batch, so concurrent
+// writers never interleave inside a line. The file is opened O_APPEND, which keeps
+// lines whole even if two processes share a log.
+//
+// Failure: a failed open at Open() is returned; a failed write or reopen later is
+// counted and reported on stderr once per streak, never thrown; records are dropped
+// then (the mail itself is never held up by the log).
+#include "filter/log/score_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+namespace sluice {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// "2026-11-28T04:31:07.123Z": UTC with milliseconds, sortable as text.
+std::string IsoTime(std::chrono::system_clock::time_point tp) {
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+// Scores are shown with SpamAssassin's precision; keeps lines short and stable.
+double Round3(double v) {
+  return static_cast<double>(static_cast<long long>(v * 1000.0 + (v < 0 ? -0.5 : 0.5))) / 1000.0;
+}
+
+class FileScoreLog final : public ScoreLog {
+ public:
+  FileScoreLog(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
+    writer_ = std::thread([this] { Run(); });
+  }
+
+  ~FileScoreLog() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    writer_.join();
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  void Write(LogRecord record) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(record));
+      ++queued_;
+    }
+    wake_.notify_one();
+  }
+
+  void Reopen() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      reopen_ = true;
+    }
+    wake_.notify_one();
+  }
+
+  void Flush() override {
+    std::unique_lock<std::mutex> lock(mu_);
+    const uint64_t target = queued_;
+    const bool want_reopen = reopen_;
+    wake_.notify_one();
+    done_.wait(lock, [&] { return written_ >= target && (!want_reopen || !reopen_); });
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stopping_ || reopen_ || !queue_.empty(); });
+      if (!queue_.empty()) {
+        std::deque<LogRecord> batch;
+        batch.swap(queue_);
+        lock.unlock();
+        std::string text;
+        for (const auto& record : batch) {
+          text += FormatLogRecord(record);
+          text += '\n';
+        }
+        Append(text);
+        lock.lock();
+        written_ += batch.size();
+      }
+      // After the queue: lines written before Reopen() belong to the old file.
+      if (reopen_) {
+        reopen_ = false;
+        lock.unlock();
+        DoReopen();
+        lock.lock();
+      }
+      done_.notify_all();
+      if (stopping_ && queue_.empty()) return;
+    }
+  }
+
+  void DoReopen() {
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+      std::fprintf(stderr, "sluice: score log: cannot reopen %s: %s (keeping the old file)\n",
+                   path_.c_str(), std::strerror(errno));
+      return;
+    }
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+  void Append(const std::string& text) {
+    size_t off = 0;
+    while (off < text.size()) {
+      const ssize_t n = ::write(fd_, text.data() + off, text.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (!failing_) {
+          std::fprintf(stderr, "sluice: score log: write to %s failed: %s\n", path_.c_str(),
+                       std::strerror(errno));
+        }
+        failing_ = true;
+        return;
+      }
+      off += static_cast<size_t>(n);
+    }
+    failing_ = false;
+  }
+
+  const std::string path_;
+  int fd_;  // owned by the writer thread after construction
+  bool failing_ = false;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  std::deque<LogRecord> queue_;
+  uint64_t queued_ = 0;
+  uint64_t written_ = 0;
+  bool reopen_ = false;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace
+
+std::string FormatLogRecord(const LogRecord& r) {
+  const Verdict& v = r.verdict;
+  json j;
+  j["time"] = IsoTime(r.time);
+  j["source"] = r.source;
+  j["queue_id"] = r.envelope.queue_id;
+  j["message_id"] = r.facts.message_id;
+  j["client_ip"] = r.envelope.client_ip;
+  j["client_name"] = r.envelope.client_name;
+  j["helo"] = r.envelope.helo;
+  j["from"] = r.envelope.mail_from;
+  j["rcpts"] = r.envelope.rcpts;
+  if (!r.envelope.auth_user.empty()) j["auth"] = r.envelope.auth_user;
+  j["header_from"] = r.facts.from;
+  j["subject"] = r.facts.subject;
+  j["size"] = r.facts.size;
+  j["score"] = Round3(v.score);
+  j["action"] = std::string(ActionName(v.action));
+  if (v.error) j["error"] = true;
+  json hits = json::array();
+  for (const auto& hit : v.hits) {
+    json h;
+    h["id"] = hit.id;
+    h["score"] = Round3(hit.score);
+    if (!hit.target.empty()) h["target"] = hit.target;
+    if (hit.count != 1) h["count"] = hit.count;
+    hits.push_back(std::move(h));
+  }
+  j["hits"] = std::move(hits);
+  json bayes;
+  bayes["available"] = v.bayes.available;
+  if (v.bayes.available) {
+    bayes["probability"] = Round3(v.bayes.probability);
+    bayes["score"] = Round3(v.bayes.score);
+  } else {
+    bayes["status"] = v.bayes.status;
+  }
+  j["bayes"] = std::move(bayes);
+  j["us"] = {{"mime", v.times.mime_us},
+             {"rules", v.times.rules_us},
+             {"bayes", v.times.bayes_us},
+             {"total", v.times.total_us}};
+  if (!v.notes.empty()) j["notes"] = v.notes;
+  // Invalid UTF-8 in a subject or address must not make the line unwritable.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<std::unique_ptr<ScoreLog>> ScoreLog::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return Status::Io("score log " + path + ": " + std::strerror(errno));
+  return std::unique_ptr<ScoreLog>(new FileScoreLog(path, fd));
+}
+
+}  // namespace sluice

@@ -1,0 +1,108 @@
+// log_reader_test.cc - `sluice logs` parsing, filters, --since, table and summary.
+#include "filter/log/log_reader.h"
+
+#include <gtest/gtest.h>
+
+#include "filter/log/log_view.h"
+
+namespace sluice {
+namespace {
+
+const char* kLine =
+    R"({"time":"2026-11-28T04:31:07.123Z","source":"milter","queue_id":"Q1","from":"Alice@Example.org",)"
+    R"("rcpts":["b@x"],"header_from":"Alice <alice@example.org>","subject":"Win money now","size":100,)"
+    R"("score":12.5,"action":"reject","hits":[{"id":"GTUBE","score":1000},{"id":"MONEY","score":2.5},)"
+    R"({"id":"URGENT","score":1.0},{"id":"FOURTH","score":0.5}],"bayes":{"available":true,"probability":0.99},)"
+    R"("us":{"total":321}})";
+
+TEST(ParseLogLine, ReadsFieldsAndRejectsNonObjects) {
+  auto e = ParseLogLine(kLine);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->action, "reject");
+  EXPECT_EQ(e->hits.size(), 4u);
+  EXPECT_EQ(e->total_us, 321u);
+  EXPECT_FALSE(ParseLogLine("{\"time\": \"2026-11").ok());  // a torn last line
+  EXPECT_FALSE(ParseLogLine("[1,2]").ok());
+  EXPECT_FALSE(ParseLogLine("").ok());
+  // Missing fields are defaults, not errors.
+  auto minimal = ParseLogLine("{\"score\":1.5}");
+  ASSERT_TRUE(minimal.ok());
+  EXPECT_DOUBLE_EQ(minimal->score, 1.5);
+  EXPECT_FALSE(minimal->bayes_probability.has_value());
+}
+
+LogFilter Filter(std::string action, std::string from, std::optional<double> min_score,
+                 std::string since) {
+  LogFilter f;
+  f.action = std::move(action);
+  f.from = std::move(from);
+  f.min_score = min_score;
+  f.since = std::move(since);
+  return f;
+}
+
+TEST(LogFilter, MatchesEachCriterion) {
+  const LogEntry e = *ParseLogLine(kLine);
+  EXPECT_TRUE(LogFilter{}.Matches(e));
+  EXPECT_TRUE(Filter("reject", "", {}, "").Matches(e));
+  EXPECT_FALSE(Filter("accept", "", {}, "").Matches(e));
+  EXPECT_TRUE(Filter("", "alice@example", {}, "").Matches(e));  // case-insensitive
+  EXPECT_FALSE(Filter("", "mallory", {}, "").Matches(e));
+  EXPECT_TRUE(Filter("", "", 12.5, "").Matches(e));
+  EXPECT_FALSE(Filter("", "", 12.6, "").Matches(e));
+  EXPECT_TRUE(Filter("", "", {}, "2026-11-28T04:31:07").Matches(e));
+  EXPECT_FALSE(Filter("", "", {}, "2026-11-28T04:31:08").Matches(e));
+}
+
+TEST(ParseSince, DurationsAndAbsoluteTimes) {
+  const auto now = std::chrono::system_clock::from_time_t(1764304267);  // 2025-11-28T04:31:07Z
+  EXPECT_EQ(*ParseSince("30s", now), "2025-11-28T04:30:37");
+  EXPECT_EQ(*ParseSince("15m", now), "2025-11-28T04:16:07");
+  EXPECT_EQ(*ParseSince("2h", now), "2025-11-28T02:31:07");
+  EXPECT_EQ(*ParseSince("1d", now), "2025-11-27T04:31:07");
+  EXPECT_EQ(*ParseSince("2026-01-02", now), "2026-01-02T00:00:00");
+  EXPECT_EQ(*ParseSince("2026-01-02T03:04", now), "2026-01-02T03:04:00");
+  EXPECT_EQ(*ParseSince("2026-01-02 03:04:05", now), "2026-01-02T03:04:05");
+  EXPECT_FALSE(ParseSince("yesterday", now).ok());
+  EXPECT_FALSE(ParseSince("5w", now).ok());
+  EXPECT_FALSE(ParseSince("2026-13-01", now).ok());
+}
+
+TEST(LogView, RowShowsTopThreeReasonsAndFits) {
+  const LogEntry e = *ParseLogLine(kLine);
+  const std::string row = LogTableRow(e);
+  EXPECT_NE(row.find("11-28 04:31:07"), std::string::npos) << row;
+  EXPECT_NE(row.find("Alice@Example.org"), std::string::npos);
+  EXPECT_NE(row.find("12.5"), std::string::npos);
+  EXPECT_NE(row.find("GTUBE(1000.0) MONEY(2.5) URGENT(1.0)"), std::string::npos) << row;
+  EXPECT_EQ(row.find("FOURTH"), std::string::npos);
+  EXPECT_NE(row.find("bayes=0.99"), std::string::npos);
+  LogEntry longer = e;
+  longer.subject = std::string(100, 'x');
+  const std::string cut = LogTableRow(longer);
+  EXPECT_NE(cut.find(std::string(35, 'x') + "~"), std::string::npos);
+  EXPECT_EQ(cut.find(std::string(36, 'x')), std::string::npos);
+}
+
+TEST(LogView, SummaryCountsActionsBucketsAndRules) {
+  LogSummary summary;
+  LogEntry a = *ParseLogLine(kLine);
+  LogEntry b = a;
+  b.action = "accept";
+  b.score = 0.2;
+  b.hits = {{"MONEY", 2.5}};
+  summary.Add(a);
+  summary.Add(b);
+  summary.Add(b);
+  EXPECT_EQ(summary.total(), 3u);
+  const std::string text = summary.Format();
+  EXPECT_NE(text.find("accept                  2"), std::string::npos) << text;
+  EXPECT_NE(text.find("reject                  1"), std::string::npos) << text;
+  EXPECT_NE(text.find("0..1        2"), std::string::npos) << text;
+  EXPECT_NE(text.find("12..13        1"), std::string::npos) << text;
+  // MONEY (3 times) ranks above GTUBE (once).
+  EXPECT_LT(text.find("MONEY"), text.find("GTUBE"));
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,155 @@
+// score_log_test.cc - the score log writer: line format, concurrency, reopen, failure.
+#include "filter/log/score_log.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "filter/log/log_reader.h"
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> Lines(const fs::path& p) {
+  std::ifstream in(p);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+LogRecord Sample() {
+  LogRecord r;
+  r.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764304267123LL));
+  r.source = "milter";
+  r.envelope.queue_id = "4F2A1";
+  r.envelope.client_ip = "192.0.2.7";
+  r.envelope.client_name = "mx.example.net";
+  r.envelope.helo = "mx.example.net";
+  r.envelope.mail_from = "alice@example.org";
+  r.envelope.rcpts = {"bob@example.com", "carol@example.com"};
+  r.facts.message_id = "<1@example.org>";
+  r.facts.subject = "Cheap p\xc3\xaflls";
+  r.facts.size = 2048;
+  r.verdict.score = 12.3456;
+  r.verdict.action = Action::kReject;
+  r.verdict.hits = {{"GTUBE", 1000.0, "body", "XJS*C4JDBQADN1", 1},
+                    {"HTML_ONLY", 0.5, "body", "", 2}};
+  r.verdict.bayes.available = true;
+  r.verdict.bayes.probability = 0.9987;
+  r.verdict.bayes.score = 7.99;
+  r.verdict.times = {120, 80, 40, 260};
+  return r;
+}
+
+class ScoreLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sluice-log-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST(FormatLogRecord, RoundTripsThroughTheReader) {
+  const std::string line = FormatLogRecord(Sample());
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  auto e = ParseLogLine(line);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->time, "2025-11-28T04:31:07.123Z");
+  EXPECT_EQ(e->queue_id, "4F2A1");
+  EXPECT_EQ(e->client_ip, "192.0.2.7");
+  EXPECT_EQ(e->from, "alice@example.org");
+  ASSERT_EQ(e->rcpts.size(), 2u);
+  EXPECT_EQ(e->rcpts[1], "carol@example.com");
+  EXPECT_EQ(e->subject, "Cheap p\xc3\xaflls");
+  EXPECT_EQ(e->size, 2048u);
+  EXPECT_DOUBLE_EQ(e->score, 12.346);
+  EXPECT_EQ(e->action, "reject");
+  ASSERT_EQ(e->hits.size(), 2u);
+  EXPECT_EQ(e->hits[0].first, "GTUBE");
+  EXPECT_DOUBLE_EQ(e->hits[0].second, 1000.0);
+  ASSERT_TRUE(e->bayes_probability.has_value());
+  EXPECT_DOUBLE_EQ(*e->bayes_probability, 0.999);
+  EXPECT_EQ(e->total_us, 260u);
+  EXPECT_NE(line.find("\"us\":{\"mime\":120,\"rules\":80,\"bayes\":40,\"total\":260}"),
+            std::string::npos)
+      << line;
+}
+
+TEST(FormatLogRecord, InvalidUtf8StaysOneValidLine) {
+  LogRecord r = Sample();
+  r.facts.subject = "bad \xff\xfe bytes\nand a newline";
+  const std::string line = FormatLogRecord(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  ASSERT_TRUE(ParseLogLine(line).ok()) << line;
+}
+
+TEST_F(ScoreLogTest, ConcurrentWritersGiveWholeLines) {
+  const fs::path path = dir_ / "score.log";
+  auto log = ScoreLog::Open(path.string());
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 250; ++i) {
+        LogRecord r = Sample();
+        r.envelope.queue_id = std::to_string(t) + "-" + std::to_string(i);
+        (*log)->Write(std::move(r));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  (*log)->Flush();
+  const auto lines = Lines(path);
+  ASSERT_EQ(lines.size(), 1000u);
+  std::set<std::string> ids;
+  for (const auto& line : lines) {
+    auto e = ParseLogLine(line);
+    ASSERT_TRUE(e.ok()) << line;
+    ids.insert(e->queue_id);
+  }
+  EXPECT_EQ(ids.size(), 1000u);
+}
+
+TEST_F(ScoreLogTest, ReopenFollowsLogrotate) {
+  const fs::path path = dir_ / "score.log";
+  auto log = ScoreLog::Open(path.string());
+  ASSERT_TRUE(log.ok());
+  (*log)->Write(Sample());
+  (*log)->Flush();
+  fs::rename(path, dir_ / "score.log.1");
+  (*log)->Write(Sample());  // still goes to the renamed file: not reopened yet
+  (*log)->Reopen();
+  (*log)->Flush();
+  (*log)->Write(Sample());
+  (*log)->Flush();
+  EXPECT_EQ(Lines(dir_ / "score.log.1").size(), 2u);
+  EXPECT_EQ(Lines(path).size(), 1u);
+}
+
+TEST_F(ScoreLogTest, DestructorFlushesQueuedLines) {
+  const fs::path path = dir_ / "score.log";
+  {
+    auto log = ScoreLog::Open(path.string());
+    ASSERT_TRUE(log.ok());
+    for (int i = 0; i < 100; ++i) (*log)->Write(Sample());
+  }
+  EXPECT_EQ(Lines(path).size(), 100u);
+}
+
+TEST_F(ScoreLogTest, OpenFailsOnMissingDirectory) {
+  auto log = ScoreLog::Open((dir_ / "no" / "such" / "score.log").string());
+  ASSERT_FALSE(log.ok());
+  EXPECT_NE(log.status().message().find("score.log"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice
