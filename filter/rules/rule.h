@@ -31,7 +31,7 @@ struct RuleFlags {
   bool dotall = false;
   bool multiline = false;
   bool utf8 = true;  // off by default only for `full` (raw bytes need not be UTF-8)
-  bool ucp = false;  // Unicode classes for \w, \d, \s (set for words lists)
+  bool ucp = false;  // Unicode classes for \w, \d, \s (flag `ucp`; slow to compile)
 };
 
 struct Rule {

