@@ -1,0 +1,470 @@
+// milter.cc - libmilter registration, socket setup and the per-connection callbacks.
+//
+// Every callback is implemented, so the MTA gets an answer to each protocol step: with a
+// step negotiated away (or left unanswered) the MTA's next small write waits for a TCP ACK,
+// and on loopback that is a delayed ACK of ~40 ms (mta-recipes.md §5). For the same reason
+// the accepted TCP socket gets TCP_NODELAY (our end-of-message actions are several small
+// packets the MTA never answers) and TCP_QUICKACK is re-armed after each step (the MTA's
+// macro packets get no reply from us).
+//
+// Failure: see milter.h. Nothing thrown in here reaches libmilter (Guard below).
+#include "filter/milter/milter.h"
+
+#include <arpa/inet.h>
+#include <libmilter/mfapi.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <optional>
+
+#include "filter/milter/message_buffer.h"
+#include "filter/milter/networks.h"
+#include "filter/milter/privileges.h"
+#include "filter/milter/reply_plan.h"
+#include "filter/milter/socket_tuning.h"
+
+namespace sluice::milter {
+namespace {
+
+// What the C callbacks reach: set once by Open(), read by every connection thread.
+struct Shared {
+  EngineHolder* engines = nullptr;
+  ScoreLog* log = nullptr;
+  std::atomic<std::shared_ptr<const NetworkList>> trusted;
+  std::string auth_macro;  // copied into the symbol list at negotiation
+  SocketTuning tuning;
+};
+Shared* g_shared = nullptr;
+
+void Warn(const char* what, const std::string& detail) {
+  std::fprintf(stderr, "sluice: milter: %s: %s\n", what, detail.c_str());
+}
+
+// One MTA connection. A transaction (MAIL FROM .. end of message or abort) lives inside it.
+struct Session {
+  Envelope client;  // client_ip, client_name, helo
+  bool trusted_client = false;
+  int fd = -1;  // the accepted socket when SocketTuning could reach it
+
+  // The current transaction.
+  std::shared_ptr<const Engine> engine;
+  Envelope env;
+  std::unique_ptr<MessageBuffer> buffer;
+  std::optional<std::string> subject;
+  bool outbound = false;
+  std::string failure;  // non-empty: something broke; end in the on_error action
+
+  void StartMessage() {
+    engine = g_shared->engines->Get();
+    const Config& c = engine->config();
+    env = client;
+    subject.reset();
+    outbound = trusted_client;
+    failure.clear();
+    if (!buffer) {
+      buffer = std::make_unique<MessageBuffer>(c.milter.spill_bytes, c.scoring.max_scan_bytes,
+                                               c.milter.spill_dir);
+    } else {
+      buffer->Reset();
+    }
+  }
+  void EndMessage() {
+    engine.reset();
+    subject.reset();
+    failure.clear();
+    if (buffer) buffer->Reset();
+  }
+  void Fail(std::string why) {
+    if (failure.empty()) failure = std::move(why);
+  }
+};
+
+Session* GetSession(SMFICTX* ctx) { return static_cast<Session*>(smfi_getpriv(ctx)); }
+
+// Re-arms quick ACKs on the MTA connection before we go back to reading it.
+sfsistat Answer(Session* s, sfsistat status) {
+  if (s != nullptr && s->fd >= 0) g_shared->tuning.BeforeRead(s->fd);
+  return status;
+}
+
+std::string StripBrackets(const char* addr) {
+  std::string s = addr ? addr : "";
+  if (s.size() >= 2 && s.front() == '<' && s.back() == '>') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+std::string Symbol(SMFICTX* ctx, const char* name) {
+  const char* v = smfi_getsymval(ctx, const_cast<char*>(name));
+  return v ? v : "";
+}
+
+// Runs a callback body; an exception marks the transaction failed instead of escaping
+// into libmilter (which would abort the process).
+template <typename F>
+sfsistat Guard(SMFICTX* ctx, const char* step, F&& body) {
+  Session* s = GetSession(ctx);
+  try {
+    return body(s);
+  } catch (const std::exception& e) {
+    Warn(step, e.what());
+    if (s) s->Fail(std::string(step) + ": " + e.what());
+  } catch (...) {
+    Warn(step, "unknown exception");
+    if (s) s->Fail(std::string(step) + ": unknown exception");
+  }
+  return Answer(s, SMFIS_CONTINUE);
+}
+
+// Appends header or body bytes; a failed spill fails the message, not the connection.
+void Collect(Session* s, std::string_view bytes) {
+  if (!s->buffer || !s->failure.empty()) return;
+  Status st = s->buffer->Append(bytes);
+  if (!st.ok()) s->Fail(st.ToString());
+}
+
+sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
+                     unsigned long* pf0, unsigned long* pf1, unsigned long* pf2,
+                     unsigned long* pf3) {
+  // Only what we use: add/change headers, quarantine, our own macro lists.
+  *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
+  // Every step stays on (each gets a reply, see the file comment); SKIP ends long bodies early.
+  *pf1 = f1 & SMFIP_SKIP;
+  *pf2 = 0;
+  *pf3 = 0;
+  if (f0 & SMFIF_SETSYMLIST) {
+    std::string from_macros = "i {mail_addr} " + g_shared->auth_macro;
+    smfi_setsymlist(ctx, SMFIM_ENVFROM, from_macros.data());
+    smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
+  }
+  return SMFIS_CONTINUE;
+}
+
+sfsistat OnConnect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
+  auto* s = new (std::nothrow) Session;
+  if (s == nullptr) return SMFIS_TEMPFAIL;
+  smfi_setpriv(ctx, s);
+  return Guard(ctx, "connect", [&](Session* s) {
+    s->fd = g_shared->tuning.Adopt(ctx);
+    s->client.client_name = hostname ? hostname : "";
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (hostaddr != nullptr && hostaddr->sa_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(hostaddr)->sin_addr, buf, sizeof buf);
+    } else if (hostaddr != nullptr && hostaddr->sa_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(hostaddr)->sin6_addr, buf, sizeof buf);
+    }
+    s->client.client_ip = buf;
+    const auto trusted = g_shared->trusted.load();
+    s->trusted_client = trusted && trusted->Contains(s->client.client_ip);
+    return Answer(s, SMFIS_CONTINUE);
+  });
+}
+
+sfsistat OnHelo(SMFICTX* ctx, char* helo) {
+  return Guard(ctx, "helo", [&](Session* s) {
+    s->client.helo = helo ? helo : "";
+    return Answer(s, SMFIS_CONTINUE);
+  });
+}
+
+sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
+  return Guard(ctx, "mail", [&](Session* s) {
+    s->StartMessage();
+    s->env.mail_from = StripBrackets(argv ? argv[0] : nullptr);
+    s->env.queue_id = Symbol(ctx, "i");  // sendmail has it now; Postfix from DATA on
+    s->env.auth_user = Symbol(ctx, g_shared->auth_macro.c_str());
+    if (!s->env.auth_user.empty()) s->outbound = true;
+    const Config& c = s->engine->config();
+    if (s->outbound && c.milter.skip_outbound) {
+      if (g_shared->log != nullptr) {
+        LogRecord r;
+        r.time = std::chrono::system_clock::now();
+        r.source = "milter";
+        r.envelope = s->env;
+        r.verdict.notes.push_back(s->env.auth_user.empty()
+                                      ? "outbound (trusted network): not scored"
+                                      : "outbound (authenticated): not scored");
+        g_shared->log->Write(std::move(r));
+      }
+      s->EndMessage();
+      return Answer(s, SMFIS_ACCEPT);
+    }
+    return Answer(s, SMFIS_CONTINUE);
+  });
+}
+
+sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
+  return Guard(ctx, "rcpt", [&](Session* s) {
+    // Bounded by the MTA's own recipient limit; the log wants them all.
+    if (argv && argv[0]) s->env.rcpts.push_back(StripBrackets(argv[0]));
+    return Answer(s, SMFIS_CONTINUE);
+  });
+}
+
+sfsistat OnData(SMFICTX* ctx) {
+  return Guard(ctx, "data", [&](Session* s) { return Answer(s, SMFIS_CONTINUE); });
+}
+
+sfsistat OnUnknown(SMFICTX* ctx, const char*) {
+  return Guard(ctx, "unknown", [&](Session* s) { return Answer(s, SMFIS_CONTINUE); });
+}
+
+sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
+  return Guard(ctx, "header", [&](Session* s) {
+    if (!s->engine) return Answer(s, SMFIS_CONTINUE);  // no MAIL FROM seen: nothing to score
+    const std::string_view v = value ? value : "";
+    if (!s->subject && name && strcasecmp(name, "Subject") == 0) s->subject = std::string(v);
+    std::string line = name ? name : "";
+    line += ": ";
+    // The MTA joins folded lines with a bare LF; the message is CRLF throughout.
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] == '\n' && (i == 0 || v[i - 1] != '\r')) line += '\r';
+      line += v[i];
+    }
+    line += "\r\n";
+    Collect(s, line);
+    return Answer(s, SMFIS_CONTINUE);
+  });
+}
+
+sfsistat OnEoh(SMFICTX* ctx) {
+  return Guard(ctx, "eoh", [&](Session* s) {
+    if (s->engine) Collect(s, "\r\n");
+    return Answer(s, SMFIS_CONTINUE);
+  });
+}
+
+sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t len) {
+  return Guard(ctx, "body", [&](Session* s) {
+    if (!s->engine) return Answer(s, SMFIS_CONTINUE);
+    Collect(s, std::string_view(reinterpret_cast<const char*>(chunk), len));
+    // Past the scan limit the rest of the body cannot change the verdict.
+    if (s->buffer && s->buffer->truncated()) return Answer(s, SMFIS_SKIP);
+    return Answer(s, SMFIS_CONTINUE);
+  });
+}
+
+// Scores the collected message and answers the MTA; the heart of the milter.
+sfsistat Finish(SMFICTX* ctx, Session* s) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!s->engine) s->StartMessage();  // EOM without MAIL FROM: score what we have (nothing)
+  const Config& c = s->engine->config();
+  const Thresholds& th = s->outbound ? c.milter.outbound_thresholds : c.scoring.thresholds;
+  const std::string queue_id = Symbol(ctx, "i");
+  if (!queue_id.empty()) s->env.queue_id = queue_id;
+
+  ScoreResult result;
+  std::string_view raw;
+  if (s->failure.empty()) {
+    auto view = s->buffer->View();
+    if (view.ok()) {
+      raw = *view;
+    } else {
+      s->Fail(view.status().ToString());
+    }
+  }
+  if (s->failure.empty()) {
+    result = s->outbound ? s->engine->Score(raw, th) : s->engine->Score(raw);
+  } else {
+    result.verdict.error = true;
+    result.verdict.action =
+        c.on_error == ErrorPolicy::kTempfail ? Action::kTempfail : Action::kAccept;
+    result.verdict.notes.push_back("milter error: " + s->failure);
+  }
+  if (s->buffer->truncated()) {
+    result.verdict.notes.push_back("scanned " + std::to_string(s->buffer->kept_bytes()) + " of " +
+                                   std::to_string(s->buffer->total_bytes()) + " bytes");
+  }
+  result.facts.size = s->buffer->total_bytes();
+
+  const ReplyPlan plan = PlanReply(result.verdict, c.headers, th.SpamThreshold(), s->subject);
+  for (const auto& [name, value] : plan.add_headers) {
+    smfi_addheader(ctx, const_cast<char*>(name.c_str()), const_cast<char*>(value.c_str()));
+  }
+  if (plan.new_subject) {
+    char* subject = const_cast<char*>(plan.new_subject->c_str());
+    if (plan.subject_exists) {
+      smfi_chgheader(ctx, const_cast<char*>("Subject"), 1, subject);
+    } else {
+      smfi_addheader(ctx, const_cast<char*>("Subject"), subject);
+    }
+  }
+  if (!plan.quarantine_reason.empty()) {
+    smfi_quarantine(ctx, const_cast<char*>(plan.quarantine_reason.c_str()));
+  }
+  sfsistat status = SMFIS_CONTINUE;
+  switch (plan.disposition) {
+    case Disposition::kAccept:
+      status = SMFIS_CONTINUE;
+      break;
+    case Disposition::kDiscard:
+      status = SMFIS_DISCARD;
+      break;
+    case Disposition::kReject:
+    case Disposition::kTempfail:
+      smfi_setreply(ctx, const_cast<char*>(plan.rcode.c_str()),
+                    const_cast<char*>(plan.xcode.c_str()), const_cast<char*>(plan.text.c_str()));
+      status = plan.disposition == Disposition::kReject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+      break;
+  }
+
+  if (g_shared->log != nullptr) {
+    LogRecord r;
+    r.time = std::chrono::system_clock::now();
+    r.source = "milter";
+    r.envelope = std::move(s->env);
+    r.facts = std::move(result.facts);
+    r.verdict = std::move(result.verdict);
+    if (r.verdict.times.total_us == 0) {
+      r.verdict.times.total_us =
+          static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count());
+    }
+    g_shared->log->Write(std::move(r));
+  }
+  s->EndMessage();
+  return Answer(s, status);
+}
+
+sfsistat OnEom(SMFICTX* ctx) {
+  Session* s = GetSession(ctx);
+  try {
+    if (s != nullptr) return Finish(ctx, s);
+  } catch (const std::exception& e) {
+    Warn("end of message", e.what());
+  } catch (...) {
+    Warn("end of message", "unknown exception");
+  }
+  // Finish itself failed: the configured default, decided without the engine if need be.
+  const bool tempfail = s && s->engine && s->engine->config().on_error == ErrorPolicy::kTempfail;
+  if (s) s->EndMessage();
+  if (tempfail) {
+    smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"),
+                  const_cast<char*>("Temporary content filter error"));
+    return SMFIS_TEMPFAIL;
+  }
+  return SMFIS_CONTINUE;
+}
+
+sfsistat OnAbort(SMFICTX* ctx) {
+  return Guard(ctx, "abort", [&](Session* s) {
+    s->EndMessage();
+    return Answer(s, SMFIS_CONTINUE);
+  });
+}
+
+sfsistat OnClose(SMFICTX* ctx) {
+  delete GetSession(ctx);
+  smfi_setpriv(ctx, nullptr);
+  return SMFIS_CONTINUE;
+}
+
+class LibMilter final : public Milter {
+ public:
+  explicit LibMilter(std::string socket) : socket_(std::move(socket)) {}
+  Status Run() override {
+    const int rc = smfi_main();
+    return rc == MI_SUCCESS ? Status::Ok() : Status::Internal("libmilter smfi_main failed");
+  }
+  void Stop() override { smfi_stop(); }
+  Status Reload(const Config& config) override {
+    auto nets = NetworkList::Parse(config.milter.trusted_networks);
+    if (!nets.ok()) return nets.status();
+    g_shared->trusted.store(std::make_shared<const NetworkList>(std::move(*nets)));
+    return Status::Ok();
+  }
+  const std::string& socket() const override { return socket_; }
+
+ private:
+  std::string socket_;
+};
+
+// Gives a unix socket the configured mode, and to the run-as user, so the MTA can reach it
+// after we drop root.
+Status PrepareUnixSocket(const Config& config, const std::string& path) {
+  if (::chmod(path.c_str(), config.milter.socket_mode) != 0) {
+    return Status::Io("chmod " + path + ": " + std::strerror(errno));
+  }
+  if (!config.milter.user.empty() && ::geteuid() == 0) {
+    uid_t uid;
+    gid_t gid;
+    Status st = LookupUser(config.milter.user, &uid, &gid);
+    if (!st.ok()) return st;
+    if (::chown(path.c_str(), uid, gid) != 0) {
+      return Status::Io("chown " + path + ": " + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Milter>> Milter::Open(const Config& config, EngineHolder* engines,
+                                             ScoreLog* log) {
+  if (g_shared != nullptr) return Status::Internal("a milter is already open in this process");
+  const std::string& sock = config.milter.socket;
+  if (sock.rfind("inet:", 0) != 0 && sock.rfind("inet6:", 0) != 0 && sock.rfind("unix:", 0) != 0 &&
+      sock.rfind("local:", 0) != 0) {
+    return Status::Invalid("milter.socket \"" + sock + "\": expected inet:PORT@HOST or unix:/path");
+  }
+  auto nets = NetworkList::Parse(config.milter.trusted_networks);
+  if (!nets.ok()) return nets.status();
+
+  auto* shared = new Shared;
+  shared->engines = engines;
+  shared->log = log;
+  shared->trusted.store(std::make_shared<const NetworkList>(std::move(*nets)));
+  shared->auth_macro =
+      config.milter.auth_macro.empty() ? "{auth_authen}" : config.milter.auth_macro;
+  g_shared = shared;
+
+  static char name[] = "sluice";
+  smfiDesc desc{};
+  desc.xxfi_name = name;
+  desc.xxfi_version = SMFI_VERSION;
+  desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+  desc.xxfi_connect = OnConnect;
+  desc.xxfi_helo = OnHelo;
+  desc.xxfi_envfrom = OnEnvFrom;
+  desc.xxfi_envrcpt = OnEnvRcpt;
+  desc.xxfi_header = OnHeader;
+  desc.xxfi_eoh = OnEoh;
+  desc.xxfi_body = OnBody;
+  desc.xxfi_eom = OnEom;
+  desc.xxfi_abort = OnAbort;
+  desc.xxfi_close = OnClose;
+  desc.xxfi_unknown = OnUnknown;
+  desc.xxfi_data = OnData;
+  desc.xxfi_negotiate = OnNegotiate;
+
+  std::string conn = sock;
+  if (smfi_setconn(conn.data()) == MI_FAILURE)
+    return Status::Invalid("smfi_setconn " + sock + " failed");
+  if (config.milter.timeout_s > 0) smfi_settimeout(static_cast<int>(config.milter.timeout_s));
+  smfi_setbacklog(256);
+  if (smfi_register(desc) == MI_FAILURE) return Status::Internal("smfi_register failed");
+  // Binds now (as root if we are), so privileges can be dropped before serving.
+  if (smfi_opensocket(true) == MI_FAILURE) {
+    return Status::Io("cannot listen on " + sock + " (in use, or no permission?)");
+  }
+  if (sock.rfind("unix:", 0) == 0 || sock.rfind("local:", 0) == 0) {
+    Status st = PrepareUnixSocket(config, sock.substr(sock.find(':') + 1));
+    if (!st.ok()) return st;
+  } else {
+    shared->tuning.ListenOn(sock);
+  }
+  return std::unique_ptr<Milter>(new LibMilter(sock));
+}
+
+}  // namespace sluice::milter

@@ -1,0 +1,74 @@
+// socket_tuning.cc - see socket_tuning.h for why and how this stays safe.
+#include "filter/milter/socket_tuning.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace sluice::milter {
+namespace {
+
+// The head of libmilter's private struct smfi_str (libmilter.h): id, then the socket.
+struct ContextHead {
+  unsigned int ctx_id;
+  int ctx_sd;
+};
+
+int LocalPort(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return -1;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return -1;
+}
+
+}  // namespace
+
+void SocketTuning::ListenOn(const std::string& socket) {
+  const char* env = std::getenv("SLUICE_MILTER_TCP_TUNING");
+  if (env != nullptr && std::strcmp(env, "0") == 0) return;
+  const auto colon = socket.find(':');
+  const auto at = socket.find('@');
+  if (colon == std::string::npos) return;
+  const std::string port =
+      socket.substr(colon + 1, at == std::string::npos ? std::string::npos : at - colon - 1);
+  port_ = std::atoi(port.c_str());
+}
+
+int SocketTuning::Adopt(smfi_str* ctx) {
+  if (port_ <= 0 || ctx == nullptr || !enabled_.load(std::memory_order_relaxed)) return -1;
+  const int fd = reinterpret_cast<const ContextHead*>(ctx)->ctx_sd;
+  struct stat st {};
+  int type = 0, listening = 1;
+  socklen_t len = sizeof type;
+  socklen_t len2 = sizeof listening;
+  const bool ok = fd > 2 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+                  getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM &&
+                  getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len2) == 0 &&
+                  listening == 0 && LocalPort(fd) == port_;
+  if (!ok) {
+    if (enabled_.exchange(false)) {
+      std::fprintf(stderr,
+                   "sluice: milter: TCP tuning off (connection socket not recognised); "
+                   "consider a unix: socket\n");
+    }
+    return -1;
+  }
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  BeforeRead(fd);
+  return fd;
+}
+
+void SocketTuning::BeforeRead(int fd) {
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
+}  // namespace sluice::milter
