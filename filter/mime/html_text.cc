@@ -102,6 +102,10 @@ class Renderer {
   // Text-run accounting: a run is the text between two tags.
   bool run_counted_ = false;
 
+  // A <style> sheet that sets backgrounds: elements with a class or id may then sit on a
+  // background we cannot see, so white text inside them is not judged invisible.
+  bool sheet_sets_background_ = false;
+
   // The <a href> whose text is being captured: an index into out_->links.
   size_t link_index_ = SIZE_MAX;
   size_t link_text_begin_ = 0;
@@ -130,29 +134,52 @@ void Renderer::Flush() {
   wrote_any_ = true;
 }
 
+// True when text holds something a reader would call a character of a word: an ASCII
+// letter or digit, or any non-ASCII character except the invisible ones WriteText drops.
+// Layout filler (nbsp, dots, rules of dashes) in the background colour is common in
+// legitimate mail and is not counted as hidden or coloured text.
+bool HasWordChar(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = text[i];
+    if (c < 0x80) {
+      if ((c >= '0' && c <= '9') || internal::IsAsciiAlpha(static_cast<char>(c))) return true;
+      continue;
+    }
+    if (c == 0xC2 && i + 1 < text.size() &&
+        (static_cast<unsigned char>(text[i + 1]) == 0xA0 ||
+         static_cast<unsigned char>(text[i + 1]) == 0xAD)) {
+      ++i;
+      continue;
+    }
+    if (i + 2 < text.size() && ((c == 0xE2 && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+                                 static_cast<unsigned char>(text[i + 2]) >= 0x8B &&
+                                 static_cast<unsigned char>(text[i + 2]) <= 0x8D) ||
+                                (c == 0xEF && static_cast<unsigned char>(text[i + 1]) == 0xBB &&
+                                 static_cast<unsigned char>(text[i + 2]) == 0xBF))) {
+      i += 2;
+      continue;
+    }
+    if (c >= 0xC2) return true;
+  }
+  return false;
+}
+
 // Text: one chunk of character data (already entity-decoded) in the current style.
 void Renderer::Text(std::string_view text) {
   if (text.empty()) return;
   if (!Visible()) {
-    if (!run_counted_) {
-      for (char c : text) {
-        if (!internal::IsHtmlSpace(c)) {
-          ++out_->invisible_text;
-          run_counted_ = true;
-          break;
-        }
-      }
+    if (!run_counted_ && HasWordChar(text)) {
+      ++out_->invisible_text;
+      run_counted_ = true;
     }
     return;
   }
-  size_t before = out_->text.size();
-  bool wrote_before = wrote_any_;
   if (stack_.back().pre) {
     WritePreText(text);
   } else {
     WriteText(text);
   }
-  if (!run_counted_ && (out_->text.size() != before || wrote_any_ != wrote_before)) {
+  if (!run_counted_ && HasWordChar(text)) {
     run_counted_ = true;
     const int32_t c = stack_.back().color;
     // Near-black greys (#333, #404040) are how many senders write "black": not coloured.
@@ -279,6 +306,12 @@ size_t Renderer::RawText(size_t pos, std::string_view name, bool visible) {
       break;
     }
     p = at + 1;
+  }
+  if (!visible && name == "style" && !sheet_sets_background_) {
+    std::string_view sheet = html_.substr(pos, content_end - pos);
+    for (size_t i = 0; i + 10 <= sheet.size() && !sheet_sets_background_; ++i) {
+      sheet_sets_background_ = internal::EqualsLower(sheet.substr(i, 10), "background");
+    }
   }
   if (visible) {
     std::string_view content = html_.substr(pos, content_end - pos);
@@ -556,6 +589,9 @@ void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
   if (info.flags & internal::kPre) f.pre = true;
   if (info.flags & internal::kHiddenTag) f.hidden = true;
   if (tag.Find("hidden") != nullptr) f.hidden = true;
+  if (sheet_sets_background_ && (tag.Find("class") != nullptr || tag.Find("id") != nullptr)) {
+    f.background = kUnknownColor;
+  }
   if (info.id == TagId::kFont) {
     if (const Attribute* color = tag.Find("color")) {
       int32_t c = internal::ParseLegacyColor(Decode(color->value));

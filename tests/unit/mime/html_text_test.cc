@@ -218,12 +218,30 @@ TEST(HtmlText, VisibleTextIsNotMistakenForHidden) {
       {"<td background=\"x.jpg\"><font color=#ffffff>On image</font></td>", "On image"},
       {"<span style=\"color: unknown-thing\">odd css</span>", "odd css"},
       {"<div style=\"height:0\">no overflow rule</div>", "no overflow rule"},
+      // A style sheet paints class backgrounds we do not compute: white text there is
+      // trusted (from a Yahoo! News newsletter in the public corpus).
+      {"<style>.hdr { background-color: #48669f }</style>"
+       "<td class=hdr><font color=ffffff>Advanced</font></td>",
+       "Advanced"},
   };
   for (const Case& c : cases) {
     HtmlRender r = Render(c.html);
     EXPECT_EQ(r.text, c.text) << c.html;
     EXPECT_EQ(r.invisible_text, 0u) << c.html;
   }
+}
+
+TEST(HtmlText, LayoutFillerIsNotHiddenText) {
+  // Spacer dots and nbsp in the background colour are layout, not hidden words.
+  HtmlRender r =
+      Render("<td bgcolor=#dfeedc><font color=#dfeedc>....&nbsp;&nbsp;</font></td><td>Real</td>");
+  EXPECT_EQ(r.invisible_text, 0u);
+  EXPECT_EQ(r.text, "Real");
+  // Without a sheet that sets backgrounds, a class does not excuse white-on-white.
+  HtmlRender w =
+      Render("<style>p { color: red }</style><div class=x><font color=white>poison</font></div>");
+  EXPECT_EQ(w.invisible_text, 1u);
+  EXPECT_EQ(w.text, "");
 }
 
 TEST(HtmlText, ColouredTextRuns) {
