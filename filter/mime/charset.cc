@@ -259,6 +259,16 @@ bool ConvertWithIconv(iconv_t cd, std::string_view in, size_t unit, std::string*
     if (err != E2BIG) break;  // unexpected: keep what we have
   }
   out->resize(start + used);
+  // glibc passes some malformed input through unchecked (its UTF-8 "decoder" reached via
+  // aliases accepts sequences above U+10FFFF), so the promise of valid UTF-8 is enforced
+  // here; the check costs far less than the conversion itself.
+  std::string_view produced(out->data() + start, used);
+  if (!IsValidUtf8(produced)) {
+    std::string repaired;
+    AppendSanitizedUtf8(produced, &repaired);
+    out->replace(start, used, repaired);
+    clean = false;
+  }
   return clean;
 }
 

@@ -234,8 +234,7 @@ bool AllDigits(std::string_view s) {
 // Characters that may appear in a charset name. Anything else (notably '/', which would
 // pass "//TRANSLIT"-style options to iconv) makes the label unknown.
 bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '-' || c == '.' || c == ':' || c == '+' ||
-         c == '(' || c == ')';
+  return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '-' || c == '.' || c == ':' || c == '+';
 }
 
 // Writes "prefix" + digits into buf and returns a view of it (NUL-terminated).
@@ -294,7 +293,8 @@ std::string_view MatchCodePage(std::string_view s, CharsetNameBuffer* buf) {
 std::string_view Lookup(std::string_view key, CharsetNameBuffer* buf) {
   const auto& aliases = AliasIndex();
   if (auto it = aliases.find(key); it != aliases.end()) return it->second;
-  if (DecoderIndex().count(key) != 0) return key;
+  // Return the table's copy: `key` lives in the caller's stack frame.
+  if (auto it = DecoderIndex().find(key); it != DecoderIndex().end()) return it->second->canonical;
   if (std::string_view m = MatchIso8859(key, buf); !m.empty()) return m;
   if (std::string_view m = MatchCodePage(key, buf); !m.empty()) return m;
   return {};

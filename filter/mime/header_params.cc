@@ -20,6 +20,14 @@ namespace {
 inline bool IsWsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
+// Parameter names are printable ASCII (RFC 2045 tokens, leniently); anything else is junk.
+bool IsTokenName(std::string_view name) {
+  for (char c : name) {
+    if (c <= ' ' || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 // Skips a comment starting at s[i] == '('; nested, with backslash escapes.
 size_t SkipComment(std::string_view s, size_t i, bool* ok) {
   int depth = 0;
@@ -242,7 +250,7 @@ bool ParseHeaderParams(std::string_view s, HeaderParams* out) {
     name.clear();
     for (size_t k = name_start; k < i; ++k) name.push_back(Lower(s[k]));
     i = SkipSpaceAndComments(s, i, &ok);
-    if (name.empty() || i >= s.size() || s[i] != '=') {
+    if (name.empty() || i >= s.size() || s[i] != '=' || !IsTokenName(name)) {
       ok = false;  // not name=value: skip to the next ';' (quotes respected)
       while (i < s.size() && s[i] != ';') {
         if (s[i] == '"') {
@@ -291,7 +299,11 @@ bool ParseHeaderParams(std::string_view s, HeaderParams* out) {
       std::string_view tail = rest.substr(d);
       if (d == 0 || !(tail.empty() || tail == "*")) {
         ok = false;  // "name*x=": not RFC 2231; keep it under its literal name
-        if (FindParam(out, name) == nullptr) out->params.emplace_back(name, value);
+        if (FindParam(out, name) == nullptr) {
+          std::string decoded;
+          DecodePlainValue(value, &decoded);
+          out->params.emplace_back(name, std::move(decoded));
+        }
         continue;
       }
       sec.index = idx;

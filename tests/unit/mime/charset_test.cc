@@ -275,6 +275,17 @@ TEST(CharsetTest, LabelsThatAreNotNamesAreUnknownNotIconvOptions) {
   EXPECT_EQ(out, "x");
 }
 
+TEST(CharsetTest, OutputIsValidUtf8EvenWhereIconvIsLax) {
+  // Found by fuzzing: glibc reaches its lax UTF-8 pass-through for some spellings and lets
+  // a sequence above U+10FFFF through; we promise valid UTF-8 regardless.
+  for (const char* label : {"utf+8", "UTF8", "utf-8", "utf)8"}) {
+    std::string out;
+    EXPECT_NE(AppendUtf8(label, "a\xf6\x89\xb9\x9f\xc3", &out), CharsetResult::kOk) << label;
+    EXPECT_TRUE(IsValidUtf8(out)) << label;
+    EXPECT_EQ(out.substr(0, 1), "a") << label;
+  }
+}
+
 TEST(CharsetTest, EmptyAndAsciiLabelTakeUtf8ElseWindows1252) {
   std::string out;
   EXPECT_EQ(AppendUtf8("", "plain", &out), CharsetResult::kOk);
