@@ -58,6 +58,8 @@ enum class TagId : uint8_t {
   kDl,
   kVideo,
   kHtml,
+  kTableSection,  // tbody, thead, tfoot
+  kCaption,
 };
 
 struct TagInfo {

@@ -43,7 +43,10 @@ struct Frame {
   uint32_t name_hash = 0;
   int32_t color = kNoColor;                 // kNoColor: the default (black)
   int32_t background = kDefaultBackground;  // kUnknownColor: an image we cannot judge
-  bool hidden = false;                      // display:none and the like (not undoable)
+  // Inside <table>/<tr> but outside a cell: the background the next cell will have. Text
+  // here is "foster-parented" out of the table by browsers and sits on `background`.
+  int32_t table_background = kNoColor;
+  bool hidden = false;  // display:none and the like (not undoable)
   bool visibility_hidden = false;
   bool tiny_font = false;
   bool pre = false;
@@ -589,8 +592,10 @@ void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
   if (info.flags & internal::kPre) f.pre = true;
   if (info.flags & internal::kHiddenTag) f.hidden = true;
   if (tag.Find("hidden") != nullptr) f.hidden = true;
+  // The element's own background, if it paints one.
+  int32_t own_background = kNoColor;
   if (sheet_sets_background_ && (tag.Find("class") != nullptr || tag.Find("id") != nullptr)) {
-    f.background = kUnknownColor;
+    own_background = kUnknownColor;
   }
   if (info.id == TagId::kFont) {
     if (const Attribute* color = tag.Find("color")) {
@@ -607,19 +612,43 @@ void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
   if (info.flags & internal::kBgcolor) {
     if (const Attribute* bg = tag.Find("bgcolor")) {
       int32_t c = internal::ParseLegacyColor(Decode(bg->value));
-      if (c != kNoColor) f.background = c;
+      if (c != kNoColor) own_background = c;
     }
     // An image painted behind the text: we cannot tell what colour it is.
-    if (tag.Find("background") != nullptr) f.background = kUnknownColor;
+    if (tag.Find("background") != nullptr) own_background = kUnknownColor;
   }
   if (const Attribute* style = tag.Find("style")) {
     internal::InlineStyle s;
     internal::ParseInlineStyle(Decode(style->value), &s);
     if (s.color != kNoColor) f.color = s.color;
-    if (s.background != kNoColor) f.background = s.background;
+    if (s.background != kNoColor) own_background = s.background;
     if (s.visibility_hidden >= 0) f.visibility_hidden = s.visibility_hidden == 1;
     if (s.tiny_font >= 0) f.tiny_font = s.tiny_font == 1;
     if (s.hidden) f.hidden = true;
+  }
+  // Table backgrounds paint cells, not text that strays between the table's tags.
+  switch (info.id) {
+    case TagId::kTable:
+      f.table_background = own_background != kNoColor ? own_background : f.background;
+      break;
+    case TagId::kTableSection:
+    case TagId::kTr:
+      if (own_background != kNoColor) f.table_background = own_background;
+      if (f.table_background == kNoColor) f.table_background = f.background;
+      break;
+    case TagId::kTd:
+    case TagId::kTh:
+    case TagId::kCaption:
+      if (own_background != kNoColor) {
+        f.background = own_background;
+      } else if (f.table_background != kNoColor) {
+        f.background = f.table_background;
+      }
+      f.table_background = kNoColor;
+      break;
+    default:
+      if (own_background != kNoColor) f.background = own_background;
+      break;
   }
   stack_.push_back(f);
 }
@@ -662,13 +691,21 @@ void Renderer::EndTag(const Tag& tag, const TagInfo& info) {
   if (overflow_ > 0) {
     --overflow_;  // the innermost open elements are the ones that did not fit
   } else {
+    // Like the tree builder's scopes: no end tag closes anything outside the table it is
+    // in, and only table-part end tags reach past a cell.
     const uint32_t hash = internal::HashTagName(tag.name);
+    const bool table_part = info.id == TagId::kTr || info.id == TagId::kTd ||
+                            info.id == TagId::kTh || info.id == TagId::kTableSection ||
+                            info.id == TagId::kCaption;
     size_t floor = stack_.size() > kEndTagWindow ? stack_.size() - kEndTagWindow : 1;
     for (size_t i = stack_.size(); i-- > floor;) {
       if (stack_[i].name_hash == hash) {
         PopTo(i);
         break;
       }
+      const TagId id = stack_[i].id;
+      if (id == TagId::kTable) break;
+      if (!table_part && (id == TagId::kTd || id == TagId::kTh || id == TagId::kCaption)) break;
     }
   }
   if (info.flags & internal::kParagraph) {

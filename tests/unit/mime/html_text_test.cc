@@ -261,6 +261,41 @@ TEST(HtmlText, TablesSeparateCells) {
             "in ner\nouter");
 }
 
+TEST(HtmlText, TableBackgroundsPaintCellsOnly) {
+  // Text between table tags is moved out of the table by browsers: it is on the page
+  // background, not the table's (a real spam form in the public corpus does this).
+  HtmlRender fostered = Render(
+      "<table bgcolor=#000000><font color=#000000>Name: ____</font><tr><td>"
+      "<font color=white>cell</font></td></tr>"
+      "</table>");
+  EXPECT_EQ(fostered.invisible_text, 0u);
+  EXPECT_NE(fostered.text.find("Name:"), std::string::npos);
+  // Cells do get the table's (or row's) background.
+  HtmlRender cell =
+      Render("<table bgcolor=black><tr><td><font color=black>poison</font></td></tr></table>ok");
+  EXPECT_EQ(cell.invisible_text, 1u);
+  EXPECT_EQ(cell.text, "ok");
+  HtmlRender row = Render(
+      "<table><tr bgcolor=#ffff00><td><span style='color:yellow'>poison</span></td></tr></table>");
+  EXPECT_EQ(row.invisible_text, 1u);
+  // A stray </tr> inside an inner table must not close the outer table's row (and with it
+  // the inner table): the text below stays on the inner table's light background.
+  HtmlRender nested = Render(
+      "<table bgcolor=#000000><tr><td><table bgcolor=#99ccff><tr><td>x</td></tr><td>y</td>"
+      "</tr><tr><td><font color=black>visible</font></td></tr></table></td></tr></table>");
+  EXPECT_EQ(nested.invisible_text, 0u);
+  EXPECT_NE(nested.text.find("visible"), std::string::npos);
+}
+
+TEST(HtmlText, EndTagsDoNotEscapeTheirScope) {
+  // </span> cannot close the hidden div's ancestors across a cell.
+  HtmlRender r = Render(
+      "<span><table><tr><td><div style=display:none>poison</span> still hidden</div>"
+      "shown</td></tr></table></span>");
+  EXPECT_EQ(r.text, "shown");
+  EXPECT_EQ(r.invisible_text, 2u);  // two runs: the ignored </span> separates them
+}
+
 TEST(HtmlText, BrokenMarkup) {
   EXPECT_EQ(Text("<b>bold <i>italic"), "bold italic");
   EXPECT_EQ(Text("a < b and c > d"), "a < b and c > d");
