@@ -50,7 +50,8 @@ struct Frame {
   bool visibility_hidden = false;
   bool tiny_font = false;
   bool pre = false;
-  bool link = false;  // this frame is the <a> whose text is being captured
+  bool link = false;        // this frame is the <a> whose text is being captured
+  bool link_color = false;  // color is the reader's link colour, not one the sender chose
   TagId id = TagId::kOther;
 };
 
@@ -108,6 +109,9 @@ class Renderer {
   // A <style> sheet that sets backgrounds: elements with a class or id may then sit on a
   // background we cannot see, so white text inside them is not judged invisible.
   bool sheet_sets_background_ = false;
+
+  // <body link=...>, else the colour every browser gives unvisited links.
+  int32_t link_color_ = 0x0000EE;
 
   // The <a href> whose text is being captured: an index into out_->links.
   size_t link_index_ = SIZE_MAX;
@@ -186,7 +190,9 @@ void Renderer::Text(std::string_view text) {
     run_counted_ = true;
     const int32_t c = stack_.back().color;
     // Near-black greys (#333, #404040) are how many senders write "black": not coloured.
-    if (c >= 0 && (((c >> 16) & 0xff) > 0x40 || ((c >> 8) & 0xff) > 0x40 || (c & 0xff) > 0x40)) {
+    // Nor are links in the reader's link colour.
+    if (c >= 0 && !stack_.back().link_color &&
+        (((c >> 16) & 0xff) > 0x40 || ((c >> 8) & 0xff) > 0x40 || (c & 0xff) > 0x40)) {
       ++out_->colored_text;
     }
   }
@@ -600,7 +606,10 @@ void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
   if (info.id == TagId::kFont) {
     if (const Attribute* color = tag.Find("color")) {
       int32_t c = internal::ParseLegacyColor(Decode(color->value));
-      if (c != kNoColor) f.color = c;
+      if (c != kNoColor) {
+        f.color = c;
+        f.link_color = false;
+      }
     }
     if (tag.Find("size") != nullptr) f.tiny_font = false;  // sizes 1-7 are all readable
   } else if (info.id == TagId::kBody) {
@@ -608,6 +617,15 @@ void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
       int32_t c = internal::ParseLegacyColor(Decode(text->value));
       if (c != kNoColor) f.color = c;
     }
+    if (const Attribute* link = tag.Find("link")) {
+      int32_t c = internal::ParseLegacyColor(Decode(link->value));
+      if (c != kNoColor) link_color_ = c;
+    }
+  } else if (info.id == TagId::kA && tag.Find("href") != nullptr) {
+    // Link text is drawn in the link colour, not the inherited one (blue on a black cell
+    // is readable even where the surrounding text colour is black).
+    f.color = link_color_;
+    f.link_color = true;
   }
   if (info.flags & internal::kBgcolor) {
     if (const Attribute* bg = tag.Find("bgcolor")) {
@@ -620,7 +638,10 @@ void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
   if (const Attribute* style = tag.Find("style")) {
     internal::InlineStyle s;
     internal::ParseInlineStyle(Decode(style->value), &s);
-    if (s.color != kNoColor) f.color = s.color;
+    if (s.color != kNoColor) {
+      f.color = s.color;
+      f.link_color = false;
+    }
     if (s.background != kNoColor) own_background = s.background;
     if (s.visibility_hidden >= 0) f.visibility_hidden = s.visibility_hidden == 1;
     if (s.tiny_font >= 0) f.tiny_font = s.tiny_font == 1;

@@ -252,6 +252,22 @@ TEST(HtmlText, ColouredTextRuns) {
   EXPECT_EQ(r.invisible_text, 0u);
   EXPECT_EQ(r.text, "FREE money & more grey black plain");
   EXPECT_EQ(Render("<font color=chucknorris>legacy red</font>").colored_text, 1u);
+  // Links are blue in every reader; that is not the sender colouring text.
+  EXPECT_EQ(Render("<a href=http://x/>link</a>").colored_text, 0u);
+  EXPECT_EQ(Render("<a href=http://x/ style='color:red'>red link</a>").colored_text, 1u);
+}
+
+TEST(HtmlText, LinksHaveTheLinkColour) {
+  // Default-coloured text in a black cell is hidden, but a link there is drawn in blue.
+  HtmlRender r = Render(
+      "<table><tr><td bgcolor=black><a href=http://x/>ORDER NOW!</a> <span>poison</span>"
+      "</td></tr></table>");
+  EXPECT_EQ(r.text, "ORDER NOW!");
+  EXPECT_EQ(r.invisible_text, 1u);
+  // <body link=...> sets it; a link coloured like its background is hidden.
+  HtmlRender same = Render("<body bgcolor=white link=white><a href=http://x/>remove</a></body>");
+  EXPECT_EQ(same.text, "");
+  EXPECT_EQ(same.invisible_text, 1u);
 }
 
 TEST(HtmlText, TablesSeparateCells) {
