@@ -35,6 +35,11 @@ struct MessageFacts {
   size_t size = 0;  // bytes given to Score()
 };
 
+// How much to explain in a Verdict; the defaults are what the hot path needs.
+struct ScoreOptions {
+  bool explain = false;  // Bayes clues with their readable token text (else "#hash"): slower
+};
+
 struct ScoreResult {
   Verdict verdict;
   MessageFacts facts;
@@ -57,6 +62,9 @@ class Engine {
   virtual ScoreResult Score(std::string_view raw) const = 0;
   // Same, with other thresholds (e.g. for outbound mail).
   virtual ScoreResult Score(std::string_view raw, const Thresholds& thresholds) const = 0;
+  // Same, explaining as much as `options` asks.
+  virtual ScoreResult Score(std::string_view raw, const Thresholds& thresholds,
+                            const ScoreOptions& options) const = 0;
 
   virtual const Config& config() const = 0;
 };

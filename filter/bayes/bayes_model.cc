@@ -1,0 +1,155 @@
+// bayes_model.cc - snapshots of the token store, the refresh thread, and classification.
+#include "filter/bayes/bayes_model.h"
+
+#include <cstdio>
+#include <vector>
+
+namespace sluice::bayes {
+
+BayesModel::BayesModel(std::string dir, const BayesOptions& options)
+    : dir_(std::move(dir)), options_(options) {}
+
+std::shared_ptr<BayesModel> BayesModel::Open(const std::string& dir, const BayesOptions& options) {
+  std::shared_ptr<BayesModel> model(new BayesModel(dir, options));
+  auto store = TokenStore::OpenForScoring(dir);
+  if (store.ok()) {
+    model->snapshot_.store(model->Load(std::shared_ptr<TokenStore>(std::move(store).value())));
+  } else {
+    auto snapshot = std::make_shared<Snapshot>();
+    snapshot->status = store.status().message();
+    model->snapshot_.store(std::move(snapshot));
+  }
+  if (options.refresh_seconds > 0) {
+    model->refresher_ = std::thread([raw = model.get()] { raw->RefreshLoop(); });
+  }
+  return model;
+}
+
+BayesModel::~BayesModel() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+std::shared_ptr<const BayesModel::Snapshot> BayesModel::Load(
+    std::shared_ptr<TokenStore> store) const {
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->tokenizer = Tokenizer(store->tokenizer_options());
+  snapshot->store = std::move(store);
+  auto totals = snapshot->store->Totals();
+  if (!totals.ok()) {
+    snapshot->status = totals.status().message();
+    return snapshot;
+  }
+  snapshot->totals = *totals;
+  if (totals->spam_messages < options_.min_class_messages ||
+      totals->ham_messages < options_.min_class_messages) {
+    snapshot->status = "model too small: " + std::to_string(totals->spam_messages) + " spam and " +
+                       std::to_string(totals->ham_messages) + " ham learned, need " +
+                       std::to_string(options_.min_class_messages) + " of each";
+    return snapshot;
+  }
+  auto table = TokenTable::Build(*snapshot->store, options_.memory_table_max_tokens);
+  if (table.ok()) {
+    snapshot->table = *table;
+  } else if (table.status().code() != Status::Code::kUnavailable) {
+    snapshot->status = table.status().message();
+    return snapshot;
+  }
+  snapshot->available = true;
+  snapshot->status = "ok";
+  return snapshot;
+}
+
+void BayesModel::Refresh() {
+  std::lock_guard<std::mutex> lock(refresh_mutex_);
+  auto current = snapshot_.load();
+  std::shared_ptr<TokenStore> store = current->store;
+  if (!store) {
+    auto opened = TokenStore::OpenForScoring(dir_);
+    if (!opened.ok()) {
+      if (opened.status().message() != current->status) {
+        auto snapshot = std::make_shared<Snapshot>();
+        snapshot->status = opened.status().message();
+        snapshot_.store(std::move(snapshot));
+      }
+      return;
+    }
+    snapshot_.store(Load(std::shared_ptr<TokenStore>(std::move(opened).value())));
+    return;
+  }
+  Status caught_up = store->CatchUp();
+  if (!caught_up.ok()) {
+    std::fprintf(stderr, "sluice: bayes: %s\n", caught_up.message().c_str());
+    return;
+  }
+  auto totals = store->Totals();
+  if (totals.ok() && totals->spam_messages == current->totals.spam_messages &&
+      totals->ham_messages == current->totals.ham_messages && current->available) {
+    return;  // nothing learned since
+  }
+  snapshot_.store(Load(store));
+}
+
+void BayesModel::RefreshLoop() {
+  std::unique_lock<std::mutex> lock(stop_mutex_);
+  while (!stop_) {
+    stop_cv_.wait_for(lock, std::chrono::seconds(options_.refresh_seconds));
+    if (stop_) break;
+    lock.unlock();
+    Refresh();
+    lock.lock();
+  }
+}
+
+bool BayesModel::available() const { return snapshot_.load()->available; }
+std::string BayesModel::status() const { return snapshot_.load()->status; }
+ModelTotals BayesModel::totals() const { return snapshot_.load()->totals; }
+
+void BayesModel::Classify(const mime::Message& message, bool want_tokens, BayesOutcome* out) const {
+  const auto snapshot = snapshot_.load();
+  out->available = snapshot->available;
+  out->status = snapshot->status;
+  out->probability = 0.5;
+  out->top_tokens.clear();
+  if (!snapshot->available) return;
+
+  // Per-thread scratch: a warm scorer allocates nothing here.
+  thread_local TokenList plain_tokens(false);
+  thread_local TokenList text_tokens(true);
+  thread_local std::vector<TokenCounts> counts;
+  thread_local std::vector<Clue> clues;
+  TokenList& tokens = want_tokens ? text_tokens : plain_tokens;
+  snapshot->tokenizer.Tokenize(message, &tokens);
+  counts.resize(tokens.size());
+  if (snapshot->table) {
+    snapshot->table->Lookup(tokens.hashes(), counts.data());
+  } else {
+    Status s = snapshot->store->Lookup(tokens.hashes(), counts.data());
+    if (!s.ok()) {
+      out->available = false;
+      out->status = s.message();
+      return;
+    }
+  }
+  const Classification c = bayes::Classify(counts, snapshot->totals, options_.classifier, &clues);
+  out->probability = c.probability;
+  const size_t shown = std::min<size_t>(clues.size(), options_.top_tokens);
+  for (size_t i = 0; i < shown; ++i) {
+    std::string name;
+    if (tokens.keep_text()) {
+      name = tokens.texts()[clues[i].index];
+    } else {
+      char hex[24];
+      std::snprintf(hex, sizeof hex, "#%016llx",
+                    static_cast<unsigned long long>(tokens.hashes()[clues[i].index]));
+      name = hex;
+    }
+    out->top_tokens.emplace_back(std::move(name), clues[i].prob);
+  }
+}
+
+}  // namespace sluice::bayes

@@ -1,0 +1,55 @@
+// classifier.h - Robinson-Fisher chi-square combining of token evidence.
+//
+// Each token's spam probability is Robinson's smoothed estimate
+//   f(w) = (s*x + n*p(w)) / (s + n),  p(w) = (spam/S) / (spam/S + ham/H),  n = spam + ham
+// (S, H: messages learned). Tokens with |f - 0.5| < min_dev are ignored and at most
+// max_clues of the strongest are used. Fisher's method tests the kept f(w) once for
+// "spammy" and once for "hammy" (chi-square with 2n degrees of freedom, computed in log
+// space so hundreds of clues never underflow); the indicator is I = (1 + S - H) / 2 as in
+// SpamBayes and bogofilter: near 1 spam, near 0 ham, near 0.5 unsure or both.
+//
+// Failure: none. Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "filter/bayes/token_store.h"
+
+namespace sluice::bayes {
+
+struct ClassifierOptions {
+  double strength = 0.45;     // Robinson s: weight of the prior for rare tokens
+  double unknown_prob = 0.5;  // Robinson x: the prior
+  double min_dev = 0.1;       // ignore tokens with |f - 0.5| below this
+  uint32_t max_clues = 150;   // strongest tokens used; 0 = all
+};
+
+struct Clue {
+  uint32_t index = 0;  // into the token list
+  double prob = 0.5;   // f(w)
+};
+
+struct Classification {
+  double probability = 0.5;  // I
+  // ln of the chi-square tail probabilities: very negative spam_log_tail means strong spam
+  // evidence (S near 1), very negative ham_log_tail strong ham evidence.
+  double spam_log_tail = 0;
+  double ham_log_tail = 0;
+  uint32_t clues_used = 0;
+};
+
+// Robinson's f(w) for one token.
+double TokenProbability(const TokenCounts& counts, const ModelTotals& totals,
+                        const ClassifierOptions& options);
+
+// ln Q(chi2 | 2k degrees of freedom), the upper tail of the chi-square distribution.
+double LogChi2Q(double chi2, uint32_t k);
+
+// Combines the counts of one message's tokens. *clues (scratch, reused) ends up holding
+// the clues used, strongest first.
+Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& totals,
+                        const ClassifierOptions& options, std::vector<Clue>* clues);
+
+}  // namespace sluice::bayes

@@ -1,0 +1,46 @@
+// cross_validate.cc - counts of all messages once, minus each fold's own, per fold.
+#include "filter/bayes/cross_validate.h"
+
+#include <unordered_map>
+
+namespace sluice::bayes {
+
+std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, uint32_t folds,
+                                  const ClassifierOptions& options) {
+  if (folds < 2) folds = 2;
+  std::unordered_map<uint64_t, TokenCounts> all;
+  ModelTotals all_totals;
+  for (const LabelledTokens& m : messages) {
+    (m.spam ? all_totals.spam_messages : all_totals.ham_messages)++;
+    for (uint64_t h : m.hashes) (m.spam ? all[h].spam : all[h].ham)++;
+  }
+  std::vector<Scored> scored(messages.size());
+  std::vector<TokenCounts> counts;
+  std::vector<Clue> clues;
+  for (uint32_t fold = 0; fold < folds; ++fold) {
+    std::unordered_map<uint64_t, TokenCounts> held_out;
+    ModelTotals totals = all_totals;
+    for (size_t i = fold; i < messages.size(); i += folds) {
+      const LabelledTokens& m = messages[i];
+      (m.spam ? totals.spam_messages : totals.ham_messages)--;
+      for (uint64_t h : m.hashes) (m.spam ? held_out[h].spam : held_out[h].ham)++;
+    }
+    for (size_t i = fold; i < messages.size(); i += folds) {
+      const LabelledTokens& m = messages[i];
+      counts.resize(m.hashes.size());
+      for (size_t t = 0; t < m.hashes.size(); ++t) {
+        auto it = all.find(m.hashes[t]);
+        counts[t] = TokenCounts{};
+        if (it == all.end()) continue;
+        const TokenCounts& out = held_out[m.hashes[t]];
+        counts[t].spam = it->second.spam - out.spam;
+        counts[t].ham = it->second.ham - out.ham;
+      }
+      const Classification c = Classify(counts, totals, options, &clues);
+      scored[i] = {c.probability, m.spam};
+    }
+  }
+  return scored;
+}
+
+}  // namespace sluice::bayes

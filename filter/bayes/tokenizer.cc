@@ -1,0 +1,398 @@
+// tokenizer.cc - words, tagged header tokens, URL and structure tokens from mime::Message.
+#include "filter/bayes/tokenizer.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "filter/bayes/token_hash.h"
+
+namespace sluice::bayes {
+namespace {
+
+// Bytes that end a word outright.
+constexpr std::array<bool, 256> MakeSeparators() {
+  std::array<bool, 256> table{};
+  for (int c = 0; c <= 0x20; ++c) table[c] = true;
+  table[0x7f] = true;
+  for (unsigned char c : std::string_view("\"()<>[]{}|;:,=*/\\^~`+#&")) table[c] = true;
+  return table;
+}
+constexpr std::array<bool, 256> kSeparator = MakeSeparators();
+
+// Bytes kept inside a word but trimmed at its ends ("e-mail", "don't", "3.5").
+bool IsTrimmed(unsigned char c) {
+  return c == '.' || c == '-' || c == '\'' || c == '_' || c == '?' || c == '@';
+}
+
+size_t CountChars(std::string_view word) {
+  size_t chars = 0;
+  for (unsigned char c : word) chars += (c & 0xC0) != 0x80;
+  return chars;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x += 32;
+    if (y >= 'A' && y <= 'Z') y += 32;
+    if (x != y) return false;
+  }
+  return true;
+}
+
+void AsciiLower(std::string_view in, std::string* out) {
+  out->assign(in);
+  for (char& c : *out) {
+    if (c >= 'A' && c <= 'Z') c += 32;
+  }
+}
+
+// Everything one Tokenize() call needs; keeps the per-call state out of the Tokenizer.
+class Emitter {
+ public:
+  Emitter(const TokenizerOptions& options, TokenList* out) : options_(options), out_(out) {}
+
+  void Token(std::string_view tag, std::string_view text) {
+    out_->Add(TokenHash(tag, text), tag, text);
+  }
+
+  // Splits UTF-8 text into words and emits each under `tag`. With `body`, words also feed
+  // the OSB window.
+  void Words(std::string_view tag, std::string_view text, bool body) {
+    size_t i = 0;
+    const size_t n = text.size();
+    while (i < n) {
+      while (i < n && kSeparator[static_cast<unsigned char>(text[i])]) ++i;
+      size_t start = i;
+      while (i < n && !kSeparator[static_cast<unsigned char>(text[i])]) ++i;
+      if (start == i) continue;
+      Word(tag, text.substr(start, i - start), body);
+    }
+  }
+
+  void Word(std::string_view tag, std::string_view word, bool body) {
+    while (!word.empty() && IsTrimmed(static_cast<unsigned char>(word.front()))) {
+      word.remove_prefix(1);
+    }
+    while (!word.empty() && IsTrimmed(static_cast<unsigned char>(word.back()))) {
+      word.remove_suffix(1);
+    }
+    if (word.empty()) return;
+    const size_t chars = CountChars(word);
+    if (chars < options_.min_word_chars) return;
+    if (chars > options_.max_word_chars) {
+      // Long runs (base64 junk, hashes, glued CJK) say little by content; their shape does.
+      skip_.assign("skip:");
+      skip_.push_back(word.front());
+      skip_.append(":");
+      skip_.append(std::to_string(std::min<size_t>(chars / 10 * 10, 200)));
+      Token(tag, skip_);
+      if (body) Window(0);
+      return;
+    }
+    FoldCase(word, &folded_);
+    const uint64_t hash = TokenHash(tag, folded_);
+    out_->Add(hash, tag, folded_);
+    if (body) {
+      if (out_->keep_text()) window_text_[window_pos_ % kMaxWindow] = folded_;
+      Window(hash);
+    }
+  }
+
+  // Pushes a body word's hash into the OSB window and emits its pairs.
+  void Window(uint64_t hash) {
+    if (options_.osb_window == 0) return;
+    const uint32_t window = std::min<uint32_t>(options_.osb_window, kMaxWindow - 1);
+    if (hash != 0) {
+      for (uint32_t d = 1; d <= window && d <= window_pos_; ++d) {
+        const uint64_t prev = window_[(window_pos_ - d) % kMaxWindow];
+        if (prev == 0) continue;
+        const uint64_t pair = PairHash(prev, hash, d);
+        if (out_->keep_text()) {
+          pair_text_ = window_text_[(window_pos_ - d) % kMaxWindow];
+          pair_text_.append(d == 1 ? " " : " <" + std::to_string(d - 1) + "> ");
+          pair_text_.append(folded_);
+          out_->Add(pair, "osb:", pair_text_);
+        } else {
+          out_->Add(pair, "", "");
+        }
+      }
+    }
+    window_[window_pos_ % kMaxWindow] = hash;
+    ++window_pos_;
+  }
+
+  // Tokens of address headers: whole addresses, their domains, and the display words.
+  void Addresses(std::string_view tag, std::string_view value) {
+    std::string addr_tag = std::string(tag) + "addr:";
+    std::string dom_tag = std::string(tag) + "dom:";
+    std::string word_tag = std::string(tag) + "w:";
+    size_t i = 0;
+    const size_t n = value.size();
+    while (i < n) {
+      while (i < n && (kSeparator[static_cast<unsigned char>(value[i])] || value[i] == '\'')) ++i;
+      size_t start = i;
+      while (i < n && !kSeparator[static_cast<unsigned char>(value[i])] && value[i] != '\'') ++i;
+      std::string_view word = value.substr(start, i - start);
+      if (word.empty()) continue;
+      const size_t at = word.find('@');
+      if (at != std::string_view::npos && at + 1 < word.size()) {
+        AsciiLower(word, &folded_);
+        Token(addr_tag, folded_);
+        Token(dom_tag, std::string_view(folded_).substr(at + 1));
+      } else {
+        Word(word_tag, word, false);
+      }
+    }
+  }
+
+  // Host names and IP addresses in a Received header, and the domain of each host.
+  void ReceivedHosts(std::string_view value) {
+    size_t i = 0;
+    const size_t n = value.size();
+    while (i < n) {
+      while (i < n && (kSeparator[static_cast<unsigned char>(value[i])])) ++i;
+      size_t start = i;
+      while (i < n && !kSeparator[static_cast<unsigned char>(value[i])]) ++i;
+      std::string_view word = value.substr(start, i - start);
+      while (!word.empty() && IsTrimmed(static_cast<unsigned char>(word.back()))) {
+        word.remove_suffix(1);
+      }
+      if (word.find('.') == std::string_view::npos || word.find('@') != std::string_view::npos ||
+          word.size() > 80) {
+        continue;
+      }
+      AsciiLower(word, &folded_);
+      Token("rcvd:", folded_);
+      const bool numeric = folded_.find_first_not_of("0123456789.") == std::string::npos;
+      if (numeric) {
+        // An IP: its /24 and /16 say more than the address itself.
+        const size_t last = folded_.rfind('.');
+        if (last != std::string::npos && last > 0) {
+          Token("rcvd:net:", std::string_view(folded_).substr(0, last));
+          const size_t prev = folded_.rfind('.', last - 1);
+          if (prev != std::string::npos)
+            Token("rcvd:net:", std::string_view(folded_).substr(0, prev));
+        }
+      } else {
+        const size_t last = folded_.rfind('.');
+        const size_t prev = last == 0 ? std::string::npos : folded_.rfind('.', last - 1);
+        if (prev != std::string::npos)
+          Token("rcvd:dom:", std::string_view(folded_).substr(prev + 1));
+      }
+    }
+  }
+
+  void Url(const mime::Url& url) {
+    if (!url.host.empty()) {
+      Token("url:h:", url.host);
+      // Registered-domain-ish suffix: the last two labels.
+      const size_t last = url.host.rfind('.');
+      if (last != std::string::npos && last > 0) {
+        const size_t prev = url.host.rfind('.', last - 1);
+        if (prev != std::string::npos) Token("url:d:", std::string_view(url.host).substr(prev + 1));
+      }
+    } else {
+      Token("url:", "nohost");
+    }
+    std::string_view rest = url.url;
+    const size_t scheme = rest.find("://");
+    if (scheme != std::string_view::npos) {
+      AsciiLower(rest.substr(0, scheme), &folded_);
+      Token("url:scheme:", folded_);
+      rest.remove_prefix(scheme + 3);
+      const size_t slash = rest.find('/');
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    }
+    // Path and query words: "/cgi-bin/click?id=..." -> cgi-bin, click, id, ...
+    size_t i = 0;
+    while (i < rest.size()) {
+      while (i < rest.size() && std::strchr("/?=&.#%;,+", rest[i]) != nullptr) ++i;
+      size_t start = i;
+      while (i < rest.size() && std::strchr("/?=&.#%;,+", rest[i]) == nullptr) ++i;
+      if (i > start && i - start <= 40) {
+        AsciiLower(rest.substr(start, i - start), &folded_);
+        Token("url:p:", folded_);
+      }
+    }
+    if (url.source == mime::UrlSource::kHref && !url.link_text.empty() &&
+        url.link_text.find("://") != std::string::npos &&
+        url.link_text.find(url.host) == std::string::npos) {
+      Token("url:", "text-host-mismatch");
+    }
+  }
+
+ private:
+  static constexpr uint32_t kMaxWindow = 8;
+  const TokenizerOptions& options_;
+  TokenList* out_;
+  std::string folded_, skip_, pair_text_;
+  std::array<uint64_t, kMaxWindow> window_{};
+  std::array<std::string, kMaxWindow> window_text_;
+  uint32_t window_pos_ = 0;
+};
+
+std::string Bucket(size_t n) {
+  if (n <= 3) return std::to_string(n);
+  if (n <= 6) return "4-6";
+  if (n <= 12) return "7-12";
+  return "13+";
+}
+
+}  // namespace
+
+void FoldCase(std::string_view text, std::string* out) {
+  out->assign(text);
+  auto* p = reinterpret_cast<unsigned char*>(out->data());
+  const size_t n = out->size();
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      if (c >= 'A' && c <= 'Z') p[i] = c + 32;
+      continue;
+    }
+    if (i + 1 >= n) break;
+    const unsigned char d = p[i + 1];
+    if (c == 0xC3 && d >= 0x80 && d <= 0x9E && d != 0x97) {  // Latin-1 capitals
+      p[i + 1] = d + 0x20;
+    } else if (c == 0xCE && d >= 0x91 && d <= 0xA9 && d != 0xA2) {  // Greek capitals
+      if (d <= 0x9F) {
+        p[i + 1] = d + 0x20;
+      } else {
+        p[i] = 0xCF;
+        p[i + 1] = d - 0x20;
+      }
+    } else if (c == 0xD0 && d >= 0x80 && d <= 0xAF) {  // Cyrillic capitals
+      if (d <= 0x8F) {                                 // Ѐ..Џ -> ѐ..џ
+        p[i] = 0xD1;
+        p[i + 1] = d + 0x10;
+      } else if (d <= 0x9F) {  // А..П -> а..п
+        p[i + 1] = d + 0x20;
+      } else {  // Р..Я -> р..я
+        p[i] = 0xD1;
+        p[i + 1] = d - 0x20;
+      }
+    }
+    ++i;
+  }
+}
+
+void TokenList::Clear() {
+  hashes_.clear();
+  texts_.clear();
+  std::fill(slots_.begin(), slots_.end(), 0);
+}
+
+bool TokenList::Insert(uint64_t hash) {
+  if (hash == 0) hash = 1;  // 0 marks an empty slot
+  if ((hashes_.size() + 1) * 2 > slots_.size()) {
+    std::vector<uint64_t> old;
+    old.swap(slots_);
+    slots_.assign(std::max<size_t>(1024, old.size() * 2), 0);
+    for (uint64_t h : old) {
+      if (h == 0) continue;
+      size_t i = h & (slots_.size() - 1);
+      while (slots_[i] != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = h;
+    }
+  }
+  size_t i = hash & (slots_.size() - 1);
+  while (slots_[i] != 0) {
+    if (slots_[i] == hash) return false;
+    i = (i + 1) & (slots_.size() - 1);
+  }
+  slots_[i] = hash;
+  return true;
+}
+
+bool TokenList::Add(uint64_t hash, std::string_view tag, std::string_view text) {
+  if (!Insert(hash)) return false;
+  hashes_.push_back(hash);
+  if (keep_text_) {
+    std::string& t = texts_.emplace_back(tag);
+    t.append(text);
+  }
+  return true;
+}
+
+void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
+  out->Clear();
+  Emitter emit(options_, out);
+  std::string lower;
+
+  if (!message.parts.empty()) {
+    size_t received = 0;
+    for (const mime::Header& header : message.headers()) {
+      const std::string_view name = header.name;
+      const std::string_view value = header.value;
+      AsciiLower(name, &lower);
+      if (lower.size() <= 40) emit.Token("hn:", lower);
+      if (IEquals(name, "subject")) {
+        emit.Words("s:", value, false);
+      } else if (IEquals(name, "from") || IEquals(name, "reply-to") || IEquals(name, "to") ||
+                 IEquals(name, "cc") || IEquals(name, "return-path") || IEquals(name, "sender")) {
+        emit.Addresses(lower + ":", value);
+      } else if (IEquals(name, "received")) {
+        ++received;
+        emit.ReceivedHosts(value);
+      } else if (IEquals(name, "message-id")) {
+        const size_t at = value.rfind('@');
+        if (at != std::string_view::npos) {
+          std::string_view domain = value.substr(at + 1);
+          if (!domain.empty() && domain.back() == '>') domain.remove_suffix(1);
+          AsciiLower(domain, &lower);
+          emit.Token("mid:", lower);
+        } else {
+          emit.Token("mid:", "no-at");
+        }
+      } else if (IEquals(name, "x-mailer") || IEquals(name, "user-agent")) {
+        AsciiLower(value.substr(0, 60), &lower);
+        emit.Token("xm:", lower);
+        emit.Words("xm:w:", value, false);
+      } else if (IEquals(name, "content-type")) {
+        AsciiLower(value.substr(0, value.find(';')), &lower);
+        emit.Token("h:ct:", lower);
+      } else if (IEquals(name, "precedence") || IEquals(name, "x-priority") ||
+                 IEquals(name, "x-msmail-priority") || IEquals(name, "importance") ||
+                 IEquals(name, "list-id") || IEquals(name, "organization")) {
+        const std::string tag = "hv:" + lower + ":";
+        AsciiLower(value.substr(0, 60), &lower);
+        emit.Token(tag, lower);
+      }
+    }
+    emit.Token("rcvd:count:", Bucket(received));
+  }
+
+  for (const mime::Part& part : message.parts) {
+    emit.Token("part:ct:", part.content_type);
+    if (!part.charset.empty()) emit.Token("part:cs:", part.charset);
+    if (!part.transfer_encoding.empty()) emit.Token("part:cte:", part.transfer_encoding);
+  }
+  emit.Token("parts:", Bucket(message.parts.size()));
+  for (const mime::Attachment& attachment : message.attachments) {
+    const size_t dot = attachment.filename.rfind('.');
+    if (dot != std::string::npos && attachment.filename.size() - dot <= 8) {
+      AsciiLower(std::string_view(attachment.filename).substr(dot + 1), &lower);
+      emit.Token("att:ext:", lower);
+    }
+    emit.Token("att:type:", attachment.declared_type);
+    if (!attachment.sniffed_type.empty()) emit.Token("att:sniff:", attachment.sniffed_type);
+  }
+  for (const mime::Defect& defect : message.defects) {
+    emit.Token("defect:", mime::DefectName(defect.kind));
+  }
+  if (message.html_only) emit.Token("fact:", "html-only");
+  emit.Token("fact:images:", Bucket(message.image_count));
+  if (message.invisible_text > 0) emit.Token("fact:invisible:", Bucket(message.invisible_text));
+  if (message.colored_text > 0) emit.Token("fact:colored:", Bucket(message.colored_text));
+
+  for (const mime::Url& url : message.urls) emit.Url(url);
+
+  std::string_view text = message.visible_text;
+  if (text.size() > options_.max_text_bytes) text = text.substr(0, options_.max_text_bytes);
+  emit.Words("", text, true);
+}
+
+}  // namespace sluice::bayes

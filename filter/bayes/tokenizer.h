@@ -1,0 +1,73 @@
+// tokenizer.h - turns the decoded view of a message into Bayes tokens.
+//
+// Tokens come from the mime::Message only (never from raw bytes): words of the visible
+// text (UTF-8, case-folded including Latin-1 and Cyrillic capitals), subject words, tagged
+// header tokens (From/To/Reply-To addresses and domains, Received hosts, Message-ID
+// domain, X-Mailer, header names), URL hosts and path words, attachment names and types,
+// MIME structure and defects, and optionally sparse bigrams (OSB) of body words.
+// Each token is hashed once (token_hash.h) and a message's tokens are distinct.
+//
+// The options are part of a trained model: the store records them at creation and
+// scoring uses the recorded ones, so train and score always tokenize alike.
+//
+// Failure: none; any input yields a (possibly empty) token list.
+// Thread-safety: a Tokenizer is immutable and may be shared; a TokenList belongs to one
+// thread and is meant to be reused (it keeps its buffers).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "filter/mime/message.h"
+
+namespace sluice::bayes {
+
+struct TokenizerOptions {
+  uint32_t osb_window = 0;             // 0: no bigrams; N: pairs of body words up to N apart
+  uint32_t min_word_chars = 2;         // shorter words are dropped
+  uint32_t max_word_chars = 24;        // longer words become a "skip" token (first char, length)
+  size_t max_text_bytes = 256 * 1024;  // visible text tokenized per message
+  bool operator==(const TokenizerOptions&) const = default;
+};
+
+// The distinct tokens of one message. With keep_text the readable token text is kept
+// beside each hash (for --json and dumps); scoring leaves it off.
+class TokenList {
+ public:
+  explicit TokenList(bool keep_text = false) : keep_text_(keep_text) {}
+  void Clear();
+  // Adds a token; returns false if it was already there.
+  bool Add(uint64_t hash, std::string_view tag, std::string_view text);
+  const std::vector<uint64_t>& hashes() const { return hashes_; }
+  // Empty unless keep_text; else parallel to hashes().
+  const std::vector<std::string>& texts() const { return texts_; }
+  size_t size() const { return hashes_.size(); }
+  bool keep_text() const { return keep_text_; }
+
+ private:
+  bool Insert(uint64_t hash);
+  bool keep_text_;
+  std::vector<uint64_t> hashes_;
+  std::vector<std::string> texts_;
+  std::vector<uint64_t> slots_;  // open-addressing set of hashes (0 = empty)
+};
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(TokenizerOptions options = {}) : options_(options) {}
+  // Replaces *out's contents with the tokens of `message`.
+  void Tokenize(const mime::Message& message, TokenList* out) const;
+  const TokenizerOptions& options() const { return options_; }
+
+ private:
+  TokenizerOptions options_;
+};
+
+// Case-folds UTF-8 text into *out: ASCII, Latin-1 Supplement, Greek and Cyrillic capitals
+// become small letters; everything else is copied. Exposed for tests and `bayes dump`.
+void FoldCase(std::string_view text, std::string* out);
+
+}  // namespace sluice::bayes

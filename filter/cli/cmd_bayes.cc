@@ -1,0 +1,260 @@
+// cmd_bayes.cc - `sluice bayes stats|expire|dump|cv|metrics`: the token store and its tuning.
+//
+//   stats              messages learned, distinct tokens, DB size, tokenizer settings
+//   expire             drops tokens seen in at most --max-count messages and not for --days
+//   dump TOKEN...      spam/ham counts and f(w) of tokens as `score --json` prints them
+//                      ("s:free", "url:h:example.com", a body word, or "#<16 hex digits>")
+//   cv                 k-fold cross-validation on given spam and ham (in memory; tuning)
+//   metrics FILE       FP/FN, (1-AUC)% and recall at FP budgets of "spam|ham<TAB>score" lines
+// Exit status: 0 ok, 2 the store cannot be opened (missing, locked, corrupt) or bad input.
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "filter/bayes/classifier.h"
+#include "filter/bayes/cross_validate.h"
+#include "filter/bayes/metrics.h"
+#include "filter/bayes/token_hash.h"
+#include "filter/bayes/token_store.h"
+#include "filter/bayes/tokenizer.h"
+#include "filter/cli/command.h"
+#include "filter/engine/mail_source.h"
+#include "filter/mime/message.h"
+
+namespace sluice::cli {
+namespace {
+
+struct BayesArgs {
+  std::string db;
+  std::vector<std::string> tokens;
+  uint32_t max_count = 1;
+  uint32_t days = 30;
+  // cv
+  std::vector<std::string> spam, ham;
+  uint32_t folds = 5;
+  uint32_t osb = 0;
+  bayes::ClassifierOptions classifier;
+  // metrics
+  std::string scores_file;
+  double threshold = 0.5;
+};
+
+std::string DbOf(const BayesArgs& args, const Globals& globals, int* exit_code) {
+  if (!args.db.empty()) return args.db;
+  auto config = globals.LoadConfiguration();
+  if (!config.ok()) {
+    std::fprintf(stderr, "sluice bayes: %s\n", config.status().message().c_str());
+    *exit_code = 2;
+    return "";
+  }
+  return config->scoring.bayes_db;
+}
+
+void PrintMetrics(const char* label, const bayes::Metrics& m, double threshold) {
+  std::printf(
+      "%-24s spam %5zu ham %5zu  FP%% %6.3f  FN%% %6.2f (at %g)  (1-AUC)%% %7.4f  "
+      "recall@FP<=0.1%% %6.2f  @0.5%% %6.2f  @1%% %6.2f\n",
+      label, m.spam, m.ham, m.fp_percent, m.fn_percent, threshold, m.one_minus_auc_percent,
+      m.recall_at_fp_0_1, m.recall_at_fp_0_5, m.recall_at_fp_1);
+}
+
+int Stats(const BayesArgs& args, const Globals& globals) {
+  int code = 0;
+  const std::string db = DbOf(args, globals, &code);
+  if (code) return code;
+  auto store = bayes::TokenStore::OpenForScoring(db);
+  if (!store.ok()) {
+    std::fprintf(stderr, "sluice bayes stats: %s\n", store.status().message().c_str());
+    return 2;
+  }
+  auto stats = (*store)->Stats();
+  if (!stats.ok()) {
+    std::fprintf(stderr, "sluice bayes stats: %s\n", stats.status().message().c_str());
+    return 2;
+  }
+  std::printf("db:            %s\n", db.c_str());
+  std::printf("spam messages: %u\nham messages:  %u\n", stats->totals.spam_messages,
+              stats->totals.ham_messages);
+  std::printf("digests:       %" PRIu64 "\n", stats->messages);
+  std::printf("tokens:        %" PRIu64 "\n", stats->tokens);
+  std::printf("disk bytes:    %" PRIu64 "\n", stats->disk_bytes);
+  std::printf("tokenizer:     osb=%u min_chars=%u max_chars=%u max_text_bytes=%zu\n",
+              stats->tokenizer.osb_window, stats->tokenizer.min_word_chars,
+              stats->tokenizer.max_word_chars, stats->tokenizer.max_text_bytes);
+  return 0;
+}
+
+int Expire(const BayesArgs& args, const Globals& globals) {
+  int code = 0;
+  const std::string db = DbOf(args, globals, &code);
+  if (code) return code;
+  auto store = bayes::TokenStore::OpenForTraining(db, bayes::TokenizerOptions{});
+  if (!store.ok()) {
+    std::fprintf(stderr, "sluice bayes expire: %s\n", store.status().message().c_str());
+    return 2;
+  }
+  const uint32_t today = bayes::Today();
+  const uint32_t before = today > args.days ? today - args.days : 0;
+  auto dropped = (*store)->Expire(args.max_count, before);
+  if (!dropped.ok()) {
+    std::fprintf(stderr, "sluice bayes expire: %s\n", dropped.status().message().c_str());
+    return 2;
+  }
+  std::printf("dropped %" PRIu64
+              " tokens seen in at most %u messages and not in the last %u days\n",
+              *dropped, args.max_count, args.days);
+  return 0;
+}
+
+int Dump(const BayesArgs& args, const Globals& globals) {
+  int code = 0;
+  const std::string db = DbOf(args, globals, &code);
+  if (code) return code;
+  auto store = bayes::TokenStore::OpenForScoring(db);
+  if (!store.ok()) {
+    std::fprintf(stderr, "sluice bayes dump: %s\n", store.status().message().c_str());
+    return 2;
+  }
+  auto totals = (*store)->Totals();
+  if (!totals.ok()) {
+    std::fprintf(stderr, "sluice bayes dump: %s\n", totals.status().message().c_str());
+    return 2;
+  }
+  std::vector<uint64_t> hashes;
+  for (const std::string& token : args.tokens) {
+    if (token.size() == 17 && token[0] == '#') {
+      hashes.push_back(std::strtoull(token.c_str() + 1, nullptr, 16));
+    } else {
+      // Tags are lower case already; folding the whole token folds the word part.
+      std::string folded;
+      bayes::FoldCase(token, &folded);
+      hashes.push_back(bayes::TokenHash("", folded));
+    }
+  }
+  std::vector<bayes::TokenCounts> counts(hashes.size());
+  Status s = (*store)->Lookup(hashes, counts.data());
+  if (!s.ok()) {
+    std::fprintf(stderr, "sluice bayes dump: %s\n", s.message().c_str());
+    return 2;
+  }
+  std::printf("token\tspam\tham\tf(w)\tlast_seen_day\n");
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    const double f = bayes::TokenProbability(counts[i], *totals, bayes::ClassifierOptions{});
+    std::printf("%s\t%u\t%u\t%.4f\t%u\n", args.tokens[i].c_str(), counts[i].spam, counts[i].ham, f,
+                counts[i].last_day);
+  }
+  return 0;
+}
+
+int CrossValidation(const BayesArgs& args, const Globals& globals) {
+  auto config = globals.LoadConfiguration();
+  if (!config.ok()) {
+    std::fprintf(stderr, "sluice bayes cv: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  bayes::TokenizerOptions tokenizer_options;
+  tokenizer_options.osb_window = args.osb;
+  const bayes::Tokenizer tokenizer(tokenizer_options);
+  mime::Parser parser(config->scoring.limits);
+  bayes::TokenList tokens;
+  std::vector<bayes::LabelledTokens> messages;
+  auto load = [&](const std::vector<std::string>& paths, bool spam) {
+    for (const std::string& path : paths) {
+      WalkMail(
+          path,
+          [&](const std::string&, std::string_view data) {
+            if (data.size() > config->scoring.max_scan_bytes) {
+              data = data.substr(0, config->scoring.max_scan_bytes);
+            }
+            tokenizer.Tokenize(parser.Parse(data), &tokens);
+            messages.push_back({tokens.hashes(), spam});
+          },
+          [](const std::string& name, const std::string& error) {
+            std::fprintf(stderr, "sluice bayes cv: skipped %s: %s\n", name.c_str(), error.c_str());
+          });
+    }
+  };
+  load(args.spam, true);
+  load(args.ham, false);
+  // Interleave classes so every fold holds both in proportion.
+  std::vector<bayes::LabelledTokens> spam, ham, mixed;
+  for (auto& m : messages) (m.spam ? spam : ham).push_back(std::move(m));
+  for (size_t i = 0, j = 0; i < spam.size() || j < ham.size();) {
+    const bool take_spam =
+        j >= ham.size() || (i < spam.size() && i * ham.size() <= j * spam.size());
+    mixed.push_back(std::move(take_spam ? spam[i++] : ham[j++]));
+  }
+  const auto scored = bayes::CrossValidate(mixed, args.folds, args.classifier);
+  char label[96];
+  std::snprintf(label, sizeof label, "osb=%u s=%.3g x=%.3g md=%.3g mc=%u", args.osb,
+                args.classifier.strength, args.classifier.unknown_prob, args.classifier.min_dev,
+                args.classifier.max_clues);
+  PrintMetrics(label, bayes::Evaluate(scored, args.threshold), args.threshold);
+  return 0;
+}
+
+int MetricsOf(const BayesArgs& args) {
+  std::ifstream in(args.scores_file);
+  if (!in) {
+    std::fprintf(stderr, "sluice bayes metrics: cannot open %s\n", args.scores_file.c_str());
+    return 2;
+  }
+  std::vector<bayes::Scored> scored;
+  std::string label;
+  double score;
+  while (in >> label >> score) {
+    if (label != "spam" && label != "ham") {
+      std::fprintf(stderr, "sluice bayes metrics: bad label \"%s\" (spam or ham)\n", label.c_str());
+      return 2;
+    }
+    scored.push_back({score, label == "spam"});
+  }
+  PrintMetrics("", bayes::Evaluate(scored, args.threshold), args.threshold);
+  return 0;
+}
+
+const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) {
+  auto args = std::make_shared<BayesArgs>();
+  auto* cmd = app.add_subcommand("bayes", "inspect and maintain the Bayes token store");
+  cmd->require_subcommand(1);
+  auto add_db = [&](CLI::App* sub) {
+    sub->add_option("--db", args->db, "token store directory (default: scoring.bayes.db)")
+        ->option_text("DIR");
+  };
+  auto* stats = cmd->add_subcommand("stats", "messages learned, tokens, size on disk");
+  add_db(stats);
+  stats->callback([args, &globals] { globals.exit_code = Stats(*args, globals); });
+
+  auto* expire = cmd->add_subcommand("expire", "drop rare tokens not seen for a while");
+  add_db(expire);
+  expire->add_option("--max-count", args->max_count, "drop tokens in at most N messages (1)");
+  expire->add_option("--days", args->days, "... and not seen in the last N days (30)");
+  expire->callback([args, &globals] { globals.exit_code = Expire(*args, globals); });
+
+  auto* dump = cmd->add_subcommand("dump", "counts of tokens, as `score --json` names them");
+  add_db(dump);
+  dump->add_option("tokens", args->tokens, "tokens")->required();
+  dump->callback([args, &globals] { globals.exit_code = Dump(*args, globals); });
+
+  auto* cv = cmd->add_subcommand("cv", "k-fold cross-validation on a training set (tuning)");
+  cv->add_option("--spam", args->spam, "spam paths")->required();
+  cv->add_option("--ham", args->ham, "ham paths")->required();
+  cv->add_option("--folds", args->folds, "folds (5)");
+  cv->add_option("--osb", args->osb, "sparse bigram window (0 = words only)");
+  cv->add_option("--strength", args->classifier.strength, "Robinson s");
+  cv->add_option("--unknown", args->classifier.unknown_prob, "Robinson x");
+  cv->add_option("--min-dev", args->classifier.min_dev, "ignore |f-0.5| below this");
+  cv->add_option("--max-clues", args->classifier.max_clues, "strongest tokens used (0 = all)");
+  cv->add_option("--threshold", args->threshold, "probability counted as spam (0.5)");
+  cv->callback([args, &globals] { globals.exit_code = CrossValidation(*args, globals); });
+
+  auto* metrics = cmd->add_subcommand("metrics", "accuracy of \"spam|ham<TAB>score\" lines");
+  metrics->add_option("file", args->scores_file, "scores file")->required();
+  metrics->add_option("--threshold", args->threshold, "score counted as spam");
+  metrics->callback([args, &globals] { globals.exit_code = MetricsOf(*args); });
+});
+
+}  // namespace
+}  // namespace sluice::cli

@@ -1,0 +1,175 @@
+// engine.cc - the scoring library: parse once, rules and Bayes over the same view, verdict.
+//
+// Score() is the hot path of every daemon: a per-thread reusable mime::Parser, the rule
+// set's per-thread scratch, and the Bayes model's per-thread token buffers mean a warm
+// thread allocates little per message. Everything inside runs under one try/catch so that
+// no exception ever leaves Score(); a failure becomes an error Verdict with the on_error
+// action.
+#include "filter/engine/engine.h"
+
+#include <chrono>
+#include <exception>
+
+#include "filter/bayes/bayes_model.h"
+#include "filter/rules/rule_set.h"
+
+namespace sluice {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint32_t MicrosSince(Clock::time_point start) {
+  return static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+}
+
+Action ErrorAction(ErrorPolicy policy) {
+  return policy == ErrorPolicy::kTempfail ? Action::kTempfail : Action::kAccept;
+}
+
+bool SameLimits(const mime::Limits& a, const mime::Limits& b) {
+  return a.max_depth == b.max_depth && a.max_parts == b.max_parts &&
+         a.max_header_bytes == b.max_header_bytes && a.max_line_length == b.max_line_length &&
+         a.max_headers == b.max_headers && a.max_text_bytes == b.max_text_bytes;
+}
+
+// The thread's parser, rebuilt only when an engine with other limits uses the thread.
+mime::Parser& ThreadParser(const mime::Limits& limits) {
+  thread_local std::unique_ptr<mime::Parser> parser;
+  thread_local mime::Limits parser_limits;
+  if (!parser || !SameLimits(parser_limits, limits)) {
+    parser = std::make_unique<mime::Parser>(limits);
+    parser_limits = limits;
+  }
+  return *parser;
+}
+
+std::string HeaderValue(const mime::Message& message, std::string_view name) {
+  const mime::Header* header = message.parts.empty() ? nullptr : message.FindHeader(name);
+  return header ? header->value : std::string();
+}
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(Config config, std::shared_ptr<const rules::RuleSet> rules,
+             std::shared_ptr<bayes::BayesModel> bayes)
+      : config_(std::move(config)), rules_(std::move(rules)), bayes_(std::move(bayes)) {}
+
+  Result<std::shared_ptr<const Engine>> Reload(const Config& config) const override {
+    return Build(config, this);
+  }
+
+  ScoreResult Score(std::string_view raw) const override {
+    return Score(raw, config_.scoring.thresholds, ScoreOptions{});
+  }
+  ScoreResult Score(std::string_view raw, const Thresholds& thresholds) const override {
+    return Score(raw, thresholds, ScoreOptions{});
+  }
+  ScoreResult Score(std::string_view raw, const Thresholds& thresholds,
+                    const ScoreOptions& options) const override;
+
+  const Config& config() const override { return config_; }
+
+  // Open (previous == nullptr) or Reload: compiles rules, opens or shares the Bayes model.
+  static Result<std::shared_ptr<const Engine>> Build(const Config& config,
+                                                     const EngineImpl* previous);
+
+ private:
+  void ScoreParsed(const mime::Message& message, const ScoreOptions& options,
+                   Verdict* verdict) const;
+
+  const Config config_;
+  const std::shared_ptr<const rules::RuleSet> rules_;
+  const std::shared_ptr<bayes::BayesModel> bayes_;  // null when Bayes is disabled
+};
+
+Result<std::shared_ptr<const Engine>> EngineImpl::Build(const Config& config,
+                                                        const EngineImpl* previous) {
+  std::vector<rules::Diagnostic> warnings;
+  rules::LoadOptions load;
+  load.cache_dir = config.scoring.rules_cache_dir;
+  auto rules = rules::RuleSet::Load(config.scoring.rule_files, load, &warnings);
+  if (!rules.ok()) return rules.status();
+
+  std::shared_ptr<bayes::BayesModel> model;
+  if (config.scoring.bayes_enabled) {
+    if (previous && previous->bayes_ &&
+        previous->config_.scoring.bayes_db == config.scoring.bayes_db) {
+      model = previous->bayes_;  // keep the open store and its warm table
+    } else {
+      bayes::BayesOptions options;
+      options.refresh_seconds = 5;
+      model = bayes::BayesModel::Open(config.scoring.bayes_db, options);
+    }
+  }
+  return std::shared_ptr<const Engine>(std::make_shared<EngineImpl>(config, *rules, model));
+}
+
+void EngineImpl::ScoreParsed(const mime::Message& message, const ScoreOptions& options,
+                             Verdict* verdict) const {
+  auto start = Clock::now();
+  rules_->Scan(message, &verdict->hits);
+  verdict->times.rules_us = MicrosSince(start);
+
+  start = Clock::now();
+  if (!bayes_) {
+    verdict->bayes.status = "disabled in the configuration";
+  } else {
+    bayes_->Classify(message, options.explain, &verdict->bayes);
+    if (verdict->bayes.available) {
+      verdict->bayes.score = BayesScore(verdict->bayes.probability, config_.scoring.bayes_weight);
+    } else {
+      verdict->bayes.score = 0;
+      verdict->notes.push_back("bayes unavailable (rules only): " + verdict->bayes.status);
+    }
+  }
+  verdict->times.bayes_us = MicrosSince(start);
+}
+
+ScoreResult EngineImpl::Score(std::string_view raw, const Thresholds& thresholds,
+                              const ScoreOptions& options) const {
+  const auto start = Clock::now();
+  ScoreResult result;
+  result.facts.size = raw.size();
+  Verdict& verdict = result.verdict;
+  try {
+    if (raw.size() > config_.scoring.max_scan_bytes) {
+      raw = raw.substr(0, config_.scoring.max_scan_bytes);
+      verdict.notes.push_back("scan truncated at " + std::to_string(raw.size()) + " bytes");
+    }
+    auto mime_start = Clock::now();
+    const mime::Message& message = ThreadParser(config_.scoring.limits).Parse(raw);
+    verdict.times.mime_us = MicrosSince(mime_start);
+    result.facts.message_id = HeaderValue(message, "Message-ID");
+    result.facts.subject = HeaderValue(message, "Subject");
+    result.facts.from = HeaderValue(message, "From");
+    ScoreParsed(message, options, &verdict);
+    FinalizeVerdict(thresholds, &verdict);
+  } catch (const std::exception& e) {
+    verdict.error = true;
+    verdict.notes.push_back(std::string("internal error: ") + e.what());
+  } catch (...) {
+    verdict.error = true;
+    verdict.notes.push_back("internal error: unknown exception");
+  }
+  verdict.times.total_us = MicrosSince(start);
+  if (!verdict.error && verdict.times.total_us / 1000 > config_.scoring.time_budget_ms) {
+    verdict.error = true;
+    verdict.notes.push_back("over the time budget of " +
+                            std::to_string(config_.scoring.time_budget_ms) + " ms");
+  }
+  if (verdict.error) verdict.action = ErrorAction(config_.on_error);
+  return result;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Engine>> Engine::Open(const Config& config) {
+  try {
+    return EngineImpl::Build(config, nullptr);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("cannot build the scoring engine: ") + e.what());
+  }
+}
+
+}  // namespace sluice
