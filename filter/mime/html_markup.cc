@@ -102,16 +102,36 @@ constexpr size_t kLongestTagName = 10;  // "blockquote", "figcaption"
 
 }  // namespace
 
-const TagInfo& LookupTag(std::string_view name) {
+namespace {
+
+// Open-addressing table over kTags keyed by HashTagName, so a lookup is one hash (which
+// the renderer computes anyway) and usually one name comparison.
+constexpr size_t kTagSlots = 256;  // power of two, > 3x the number of tags
+
+struct TagTable {
+  const TagInfo* slots[kTagSlots] = {};
+  TagTable() {
+    for (const TagInfo& t : kTags) {
+      size_t i = HashTagName(t.name) & (kTagSlots - 1);
+      while (slots[i] != nullptr) i = (i + 1) & (kTagSlots - 1);
+      slots[i] = &t;
+    }
+  }
+};
+
+}  // namespace
+
+const TagInfo& LookupTag(std::string_view name, uint32_t hash) {
+  static const TagTable table;
   if (name.empty() || name.size() > kLongestTagName) return kUnknownTag;
-  char lower[kLongestTagName];
-  for (size_t i = 0; i < name.size(); ++i) lower[i] = AsciiLower(name[i]);
-  std::string_view key(lower, name.size());
-  const TagInfo* end = std::end(kTags);
-  const TagInfo* it = std::lower_bound(
-      std::begin(kTags), end, key, [](const TagInfo& t, std::string_view k) { return t.name < k; });
-  return (it != end && it->name == key) ? *it : kUnknownTag;
+  for (size_t i = hash & (kTagSlots - 1);; i = (i + 1) & (kTagSlots - 1)) {
+    const TagInfo* t = table.slots[i];
+    if (t == nullptr) return kUnknownTag;
+    if (EqualsLower(name, t->name)) return *t;
+  }
 }
+
+const TagInfo& LookupTag(std::string_view name) { return LookupTag(name, HashTagName(name)); }
 
 uint32_t HashTagName(std::string_view name) {
   uint32_t h = 2166136261u;
@@ -127,12 +147,57 @@ bool EqualsLower(std::string_view a, std::string_view lower_b) {
   return true;
 }
 
-const Attribute* Tag::Find(std::string_view lower_name) const {
-  for (size_t i = 0; i < attribute_count; ++i) {
-    if (EqualsLower(attributes[i].name, lower_name)) return &attributes[i];
+namespace {
+
+// Attr for a name (any case), or Attr::kCount when the renderer does not read it.
+Attr ClassifyAttribute(std::string_view name) {
+  switch (name.size()) {
+    case 2:
+      if (EqualsLower(name, "id")) return Attr::kId;
+      break;
+    case 3:
+      if (EqualsLower(name, "src")) return Attr::kSrc;
+      break;
+    case 4:
+      switch (AsciiLower(name[0])) {
+        case 'h':
+          return EqualsLower(name, "href") ? Attr::kHref : Attr::kCount;
+        case 's':
+          return EqualsLower(name, "size") ? Attr::kSize : Attr::kCount;
+        case 't':
+          if (EqualsLower(name, "text")) return Attr::kText;
+          return EqualsLower(name, "type") ? Attr::kType : Attr::kCount;
+        case 'l':
+          return EqualsLower(name, "link") ? Attr::kLink : Attr::kCount;
+        default:
+          break;
+      }
+      break;
+    case 5:
+      if (EqualsLower(name, "style")) return Attr::kStyle;
+      if (EqualsLower(name, "color")) return Attr::kColor;
+      if (EqualsLower(name, "class")) return Attr::kClass;
+      break;
+    case 6:
+      if (EqualsLower(name, "hidden")) return Attr::kHidden;
+      if (EqualsLower(name, "action")) return Attr::kAction;
+      if (EqualsLower(name, "poster")) return Attr::kPoster;
+      break;
+    case 7:
+      if (EqualsLower(name, "bgcolor")) return Attr::kBgcolor;
+      if (EqualsLower(name, "content")) return Attr::kContent;
+      break;
+    case 10:
+      if (EqualsLower(name, "background")) return Attr::kBackground;
+      if (EqualsLower(name, "http-equiv")) return Attr::kHttpEquiv;
+      break;
+    default:
+      break;
   }
-  return nullptr;
+  return Attr::kCount;
 }
+
+}  // namespace
 
 size_t ParseAttributes(std::string_view html, size_t pos, Tag* tag) {
   const size_t n = html.size();
@@ -167,15 +232,13 @@ size_t ParseAttributes(std::string_view html, size_t pos, Tag* tag) {
     } else {
       pos = after_name;  // a valueless attribute; the loop skips the whitespace
     }
-    if (tag->attribute_count < kMaxAttributes) {
-      bool duplicate = false;
-      for (size_t i = 0; i < tag->attribute_count && !duplicate; ++i) {
-        const std::string_view other = tag->attributes[i].name;
-        duplicate = other.size() == attr.name.size() &&
-                    std::equal(other.begin(), other.end(), attr.name.begin(),
-                               [](char a, char b) { return AsciiLower(a) == AsciiLower(b); });
+    const Attr id = ClassifyAttribute(attr.name);
+    if (id != Attr::kCount) {
+      const uint32_t bit = 1u << static_cast<size_t>(id);
+      if ((tag->present & bit) == 0) {
+        tag->present |= bit;
+        tag->known[static_cast<size_t>(id)] = attr;
       }
-      if (!duplicate) tag->attributes[tag->attribute_count++] = attr;
     }
   }
 }

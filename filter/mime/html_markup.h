@@ -4,6 +4,7 @@
 // fine and simply have no special meaning. ParseAttributes follows the WHATWG tokenizer's
 // attribute states (double/single/unquoted values, valueless attributes, duplicates
 // ignored) and copies nothing: names and values are views into the input.
+// Only the attributes the renderer reads are kept, so lookups are an index, not a search.
 #pragma once
 
 #include <array>
@@ -71,6 +72,8 @@ struct TagInfo {
 // The table entry for a tag name (any case); an entry with id kOther and no flags when the
 // name is not one we treat specially.
 const TagInfo& LookupTag(std::string_view name);
+// The same, when the caller already has HashTagName(name).
+const TagInfo& LookupTag(std::string_view name, uint32_t hash);
 
 // FNV-1a of the lower-cased name: identifies elements on the open-element stack.
 uint32_t HashTagName(std::string_view name);
@@ -84,7 +87,27 @@ inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<cha
 // True when a equals lower_b ignoring ASCII case (lower_b must be lower case).
 bool EqualsLower(std::string_view a, std::string_view lower_b);
 
-constexpr size_t kMaxAttributes = 32;  // later ones are parsed and ignored
+// The attributes the renderer reads. Others are parsed (to find the tag's end) and dropped.
+enum class Attr : uint8_t {
+  kHref,
+  kSrc,
+  kStyle,
+  kColor,
+  kBgcolor,
+  kBackground,
+  kHidden,
+  kClass,
+  kId,
+  kSize,
+  kText,
+  kLink,
+  kAction,
+  kType,
+  kPoster,
+  kHttpEquiv,
+  kContent,
+  kCount,
+};
 
 struct Attribute {
   std::string_view name;   // as written
@@ -93,14 +116,19 @@ struct Attribute {
 
 struct Tag {
   std::string_view name;  // as written
-  size_t attribute_count = 0;
-  std::array<Attribute, kMaxAttributes> attributes;
+  uint32_t present = 0;   // bit i set when known[i] holds attribute Attr(i)
+  std::array<Attribute, static_cast<size_t>(Attr::kCount)> known;
 
-  // The first attribute with this lower-case name, or nullptr.
-  const Attribute* Find(std::string_view lower_name) const;
+  // The first occurrence of the attribute (later duplicates are ignored, as in browsers),
+  // or nullptr.
+  const Attribute* Find(Attr a) const {
+    const size_t i = static_cast<size_t>(a);
+    return (present >> i) & 1 ? &known[i] : nullptr;
+  }
 };
 
-// Parses attributes and the closing '>' of a tag whose name ends at pos. Returns the
+// Parses attributes and the closing '>' of a tag whose name ends at pos, keeping the known
+// ones in *tag (tag->present must be 0 on entry). Returns the
 // position after '>', or npos when the input ends inside the tag (browsers drop such a tag).
 size_t ParseAttributes(std::string_view html, size_t pos, Tag* tag);
 

@@ -25,6 +25,7 @@
 namespace sluice::mime {
 namespace {
 
+using internal::Attr;
 using internal::Attribute;
 using internal::kNoColor;
 using internal::kTransparent;
@@ -83,7 +84,7 @@ class Renderer {
   size_t SkipTo(size_t pos, char c) const;
   size_t RawText(size_t pos, std::string_view name, bool visible);
   void StartTag(const Tag& tag, const TagInfo& info);
-  void EndTag(const Tag& tag, const TagInfo& info);
+  void EndTag(const TagInfo& info);
   void PushFrame(const Tag& tag, const TagInfo& info);
   void PopTo(size_t index);
   void CloseInScope(std::initializer_list<TagId> targets, std::initializer_list<TagId> stops);
@@ -117,8 +118,9 @@ class Renderer {
   size_t link_index_ = SIZE_MAX;
   size_t link_text_begin_ = 0;
 
-  Tag tag_;              // scratch for the tag being parsed
-  std::string decoded_;  // scratch for entity-decoded text and attribute values
+  Tag tag_;                // scratch for the tag being parsed
+  uint32_t tag_hash_ = 0;  // HashTagName(tag_.name)
+  std::string decoded_;    // scratch for entity-decoded text and attribute values
 };
 
 bool Renderer::Visible() const {
@@ -198,49 +200,50 @@ void Renderer::Text(std::string_view text) {
   }
 }
 
+// Byte classes for WriteText: 0 ordinary, 1 HTML whitespace, 2 the lead byte of a
+// character WriteText rewrites (U+00A0, U+00AD, U+200B-D, U+2060, U+FEFF).
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned char c : {' ', '\t', '\n', '\r', '\f'}) t[c] = 1;
+  t[0xC2] = t[0xE2] = t[0xEF] = 2;
+  return t;
+}();
+
 // Collapses whitespace like a browser; drops the zero-width characters spammers put inside
 // words (U+00AD, U+200B-U+200D, U+2060, U+FEFF) and turns U+00A0 into a plain space.
 void Renderer::WriteText(std::string_view text) {
-  const char* p = text.data();
-  const char* end = p + text.size();
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* end = p + text.size();
   while (p < end) {
-    unsigned char c = *p;
-    if (internal::IsHtmlSpace(static_cast<char>(c))) {
+    const uint8_t cls = kByteClass[*p];
+    if (cls == 1) {
       pending_space_ = true;
       ++p;
       continue;
     }
-    if (c >= 0xC2) {
-      size_t left = end - p;
-      if (c == 0xC2 && left >= 2 && static_cast<unsigned char>(p[1]) == 0xA0) {
+    if (cls == 2) {
+      const size_t left = end - p;
+      if (p[0] == 0xC2 && left >= 2 && p[1] == 0xA0) {
         pending_space_ = true;
         p += 2;
         continue;
       }
-      if (c == 0xC2 && left >= 2 && static_cast<unsigned char>(p[1]) == 0xAD) {
+      if (p[0] == 0xC2 && left >= 2 && p[1] == 0xAD) {
         p += 2;
         continue;
       }
-      if (left >= 3 &&
-          ((c == 0xE2 && static_cast<unsigned char>(p[1]) == 0x80 &&
-            static_cast<unsigned char>(p[2]) >= 0x8B && static_cast<unsigned char>(p[2]) <= 0x8D) ||
-           (c == 0xE2 && static_cast<unsigned char>(p[1]) == 0x81 &&
-            static_cast<unsigned char>(p[2]) == 0xA0) ||
-           (c == 0xEF && static_cast<unsigned char>(p[1]) == 0xBB &&
-            static_cast<unsigned char>(p[2]) == 0xBF))) {
+      if (left >= 3 && ((p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0x8B && p[2] <= 0x8D) ||
+                        (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0xA0) ||
+                        (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF))) {
         p += 3;
         continue;
       }
     }
     // A run of ordinary bytes is copied at once.
-    const char* run = p++;
-    while (p < end) {
-      unsigned char d = *p;
-      if (internal::IsHtmlSpace(static_cast<char>(d)) || d == 0xC2 || d == 0xE2 || d == 0xEF) break;
-      ++p;
-    }
+    const unsigned char* run = p++;
+    while (p < end && kByteClass[*p] == 0) ++p;
     if (pending_space_ || pending_breaks_ || !wrote_any_) Flush();
-    out_->text.append(run, p - run);
+    out_->text.append(reinterpret_cast<const char*>(run), p - run);
   }
 }
 
@@ -309,7 +312,7 @@ size_t Renderer::RawText(size_t pos, std::string_view name, bool visible) {
          internal::IsHtmlSpace(html_[name_at + name.size()]) ||
          html_[name_at + name.size()] == '/' || html_[name_at + name.size()] == '>')) {
       content_end = at;
-      tag_.attribute_count = 0;
+      tag_.present = 0;
       after = internal::ParseAttributes(html_, name_at + name.size(), &tag_);
       if (after == std::string_view::npos) after = html_.size();
       break;
@@ -443,13 +446,14 @@ size_t Renderer::Markup(size_t pos) {
     ++name_end;
   }
   tag_.name = html_.substr(name_begin, name_end - name_begin);
-  tag_.attribute_count = 0;
+  tag_.present = 0;
   size_t after = internal::ParseAttributes(html_, name_end, &tag_);
   if (after == std::string_view::npos) return n;  // input ended inside the tag
   run_counted_ = false;
-  const TagInfo& info = internal::LookupTag(tag_.name);
+  tag_hash_ = internal::HashTagName(tag_.name);
+  const TagInfo& info = internal::LookupTag(tag_.name, tag_hash_);
   if (end_tag) {
-    EndTag(tag_, info);
+    EndTag(info);
     return after;
   }
   StartTag(tag_, info);
@@ -517,22 +521,22 @@ void Renderer::StartTag(const Tag& tag, const TagInfo& info) {
       LineBreak();
       break;
     case TagId::kA:
-      linked = AddLink(tag.Find("href"), UrlSource::kHref);
+      linked = AddLink(tag.Find(Attr::kHref), UrlSource::kHref);
       break;
     case TagId::kArea:
-      AddLink(tag.Find("href"), UrlSource::kHref);
+      AddLink(tag.Find(Attr::kHref), UrlSource::kHref);
       break;
     case TagId::kForm:
-      AddLink(tag.Find("action"), UrlSource::kHref);
+      AddLink(tag.Find(Attr::kAction), UrlSource::kHref);
       break;
     case TagId::kImg:
       ++out_->images;
-      AddLink(tag.Find("src"), UrlSource::kSrc);
+      AddLink(tag.Find(Attr::kSrc), UrlSource::kSrc);
       break;
     case TagId::kInput:
-      if (const Attribute* type = tag.Find("type");
+      if (const Attribute* type = tag.Find(Attr::kType);
           type != nullptr && internal::EqualsLower(type->value, "image")) {
-        AddLink(tag.Find("src"), UrlSource::kSrc);
+        AddLink(tag.Find(Attr::kSrc), UrlSource::kSrc);
       }
       break;
     case TagId::kIframe:
@@ -541,17 +545,17 @@ void Renderer::StartTag(const Tag& tag, const TagInfo& info) {
     case TagId::kScript:
     case TagId::kSource:
     case TagId::kAudio:
-      AddLink(tag.Find("src"), UrlSource::kSrc);
+      AddLink(tag.Find(Attr::kSrc), UrlSource::kSrc);
       break;
     case TagId::kVideo:
-      AddLink(tag.Find("src"), UrlSource::kSrc);
-      AddLink(tag.Find("poster"), UrlSource::kSrc);
+      AddLink(tag.Find(Attr::kSrc), UrlSource::kSrc);
+      AddLink(tag.Find(Attr::kPoster), UrlSource::kSrc);
       break;
     case TagId::kMeta:
       // <meta http-equiv="refresh" content="0; url=http://..."> sends the reader on.
-      if (const Attribute* equiv = tag.Find("http-equiv");
+      if (const Attribute* equiv = tag.Find(Attr::kHttpEquiv);
           equiv != nullptr && internal::EqualsLower(equiv->value, "refresh")) {
-        if (const Attribute* content = tag.Find("content")) {
+        if (const Attribute* content = tag.Find(Attr::kContent)) {
           std::string_view v = content->value;
           for (size_t i = 0; i + 4 <= v.size(); ++i) {
             if (internal::EqualsLower(v.substr(i, 4), "url=")) {
@@ -574,7 +578,7 @@ void Renderer::StartTag(const Tag& tag, const TagInfo& info) {
     default:
       break;
   }
-  if (info.flags & kBgcolor) AddLink(tag.Find("background"), UrlSource::kSrc);
+  if (info.flags & kBgcolor) AddLink(tag.Find(Attr::kBackground), UrlSource::kSrc);
 
   if (info.flags & (internal::kVoid | internal::kRawDropped | internal::kRawVisible)) return;
   if (info.id == TagId::kPlaintext) return;
@@ -592,50 +596,51 @@ void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
     return;
   }
   Frame f = stack_.back();
-  f.name_hash = internal::HashTagName(tag.name);
+  f.name_hash = tag_hash_;
   f.id = info.id;
   f.link = false;
   if (info.flags & internal::kPre) f.pre = true;
   if (info.flags & internal::kHiddenTag) f.hidden = true;
-  if (tag.Find("hidden") != nullptr) f.hidden = true;
+  if (tag.Find(Attr::kHidden) != nullptr) f.hidden = true;
   // The element's own background, if it paints one.
   int32_t own_background = kNoColor;
-  if (sheet_sets_background_ && (tag.Find("class") != nullptr || tag.Find("id") != nullptr)) {
+  if (sheet_sets_background_ &&
+      (tag.Find(Attr::kClass) != nullptr || tag.Find(Attr::kId) != nullptr)) {
     own_background = kUnknownColor;
   }
   if (info.id == TagId::kFont) {
-    if (const Attribute* color = tag.Find("color")) {
+    if (const Attribute* color = tag.Find(Attr::kColor)) {
       int32_t c = internal::ParseLegacyColor(Decode(color->value));
       if (c != kNoColor) {
         f.color = c;
         f.link_color = false;
       }
     }
-    if (tag.Find("size") != nullptr) f.tiny_font = false;  // sizes 1-7 are all readable
+    if (tag.Find(Attr::kSize) != nullptr) f.tiny_font = false;  // sizes 1-7 are all readable
   } else if (info.id == TagId::kBody) {
-    if (const Attribute* text = tag.Find("text")) {
+    if (const Attribute* text = tag.Find(Attr::kText)) {
       int32_t c = internal::ParseLegacyColor(Decode(text->value));
       if (c != kNoColor) f.color = c;
     }
-    if (const Attribute* link = tag.Find("link")) {
+    if (const Attribute* link = tag.Find(Attr::kLink)) {
       int32_t c = internal::ParseLegacyColor(Decode(link->value));
       if (c != kNoColor) link_color_ = c;
     }
-  } else if (info.id == TagId::kA && tag.Find("href") != nullptr) {
+  } else if (info.id == TagId::kA && tag.Find(Attr::kHref) != nullptr) {
     // Link text is drawn in the link colour, not the inherited one (blue on a black cell
     // is readable even where the surrounding text colour is black).
     f.color = link_color_;
     f.link_color = true;
   }
   if (info.flags & internal::kBgcolor) {
-    if (const Attribute* bg = tag.Find("bgcolor")) {
+    if (const Attribute* bg = tag.Find(Attr::kBgcolor)) {
       int32_t c = internal::ParseLegacyColor(Decode(bg->value));
       if (c != kNoColor) own_background = c;
     }
     // An image painted behind the text: we cannot tell what colour it is.
-    if (tag.Find("background") != nullptr) own_background = kUnknownColor;
+    if (tag.Find(Attr::kBackground) != nullptr) own_background = kUnknownColor;
   }
-  if (const Attribute* style = tag.Find("style")) {
+  if (const Attribute* style = tag.Find(Attr::kStyle)) {
     internal::InlineStyle s;
     internal::ParseInlineStyle(Decode(style->value), &s);
     if (s.color != kNoColor) {
@@ -695,7 +700,7 @@ void Renderer::CloseInScope(std::initializer_list<TagId> targets,
   }
 }
 
-void Renderer::EndTag(const Tag& tag, const TagInfo& info) {
+void Renderer::EndTag(const TagInfo& info) {
   switch (info.id) {
     case TagId::kBr:  // </br> is treated as <br> by browsers
       LineBreak();
@@ -714,7 +719,7 @@ void Renderer::EndTag(const Tag& tag, const TagInfo& info) {
   } else {
     // Like the tree builder's scopes: no end tag closes anything outside the table it is
     // in, and only table-part end tags reach past a cell.
-    const uint32_t hash = internal::HashTagName(tag.name);
+    const uint32_t hash = tag_hash_;
     const bool table_part = info.id == TagId::kTr || info.id == TagId::kTd ||
                             info.id == TagId::kTh || info.id == TagId::kTableSection ||
                             info.id == TagId::kCaption;

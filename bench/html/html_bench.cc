@@ -1,0 +1,145 @@
+// html_bench.cc - throughput of RenderHtml, FindTextUrls and UrlHost on real mail HTML.
+//
+// Input: the HTML of every message in the corpus test split (.cache/corpus, `make corpus`),
+// cut crudely from the raw message (first "<html" to the last "</html>", transfer encoding
+// left as is) so this benchmark does not depend on the MIME parser. BM_ScanBaseline reads
+// the same bytes with memchr, the floor any tokenizer pays; report RenderHtml as MB/s and
+// as a ratio to it. Skips with a message when the corpus is absent.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "filter/mime/html_text.h"
+#include "filter/mime/url_scan.h"
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+size_t FindIgnoreCase(const std::string& hay, std::string_view needle, bool last) {
+  auto eq = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
+  if (last) {
+    auto it = std::find_end(hay.begin(), hay.end(), needle.begin(), needle.end(), eq);
+    return it == hay.end() ? std::string::npos : it - hay.begin();
+  }
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), eq);
+  return it == hay.end() ? std::string::npos : it - hay.begin();
+}
+
+struct Corpus {
+  std::vector<std::string> html;      // HTML documents
+  std::vector<std::string> messages;  // whole raw messages (plain-text URL scanning)
+  std::vector<std::string> urls;      // every link found in the HTML
+  size_t html_bytes = 0, message_bytes = 0;
+};
+
+const Corpus& LoadCorpus() {
+  static const Corpus corpus = [] {
+    Corpus c;
+    const std::string root = std::string(SLUICE_SOURCE_DIR) + "/.cache/corpus/";
+    for (const char* list : {"test.spam", "test.ham"}) {
+      std::ifstream paths(root + list);
+      std::string path;
+      while (std::getline(paths, path)) {
+        std::string raw = ReadFile(path);
+        size_t begin = FindIgnoreCase(raw, "<html", false);
+        if (begin != std::string::npos) {
+          size_t end = FindIgnoreCase(raw, "</html>", true);
+          end = (end == std::string::npos || end < begin) ? raw.size() : end + 7;
+          c.html.push_back(raw.substr(begin, end - begin));
+          c.html_bytes += end - begin;
+        }
+        c.message_bytes += raw.size();
+        c.messages.push_back(std::move(raw));
+      }
+    }
+    for (const std::string& doc : c.html) {
+      sluice::mime::HtmlRender r;
+      sluice::mime::RenderHtml(doc, &r);
+      for (const auto& link : r.links) c.urls.push_back(link.url);
+    }
+    return c;
+  }();
+  return corpus;
+}
+
+void BM_RenderHtml(benchmark::State& state) {
+  const Corpus& c = LoadCorpus();
+  if (c.html.empty()) {
+    state.SkipWithError("no corpus HTML: run `make corpus`");
+    return;
+  }
+  sluice::mime::HtmlRender r;
+  for (auto _ : state) {
+    for (const std::string& doc : c.html) {
+      r.text.clear();
+      r.links.clear();
+      sluice::mime::RenderHtml(doc, &r);
+      benchmark::DoNotOptimize(r.text.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.html_bytes));
+  state.counters["docs/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * c.html.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_RenderHtml)->Unit(benchmark::kMillisecond);
+
+// The floor: touch every byte once looking for '<' and '&'.
+void BM_ScanBaseline(benchmark::State& state) {
+  const Corpus& c = LoadCorpus();
+  for (auto _ : state) {
+    size_t hits = 0;
+    for (const std::string& doc : c.html) {
+      for (const char* p = doc.data(); (p = static_cast<const char*>(
+                                            std::memchr(p, '<', doc.data() + doc.size() - p)));
+           ++p) {
+        ++hits;
+      }
+      for (const char* p = doc.data(); (p = static_cast<const char*>(
+                                            std::memchr(p, '&', doc.data() + doc.size() - p)));
+           ++p) {
+        ++hits;
+      }
+    }
+    benchmark::DoNotOptimize(hits);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.html_bytes));
+}
+BENCHMARK(BM_ScanBaseline)->Unit(benchmark::kMillisecond);
+
+void BM_FindTextUrls(benchmark::State& state) {
+  const Corpus& c = LoadCorpus();
+  std::vector<std::string> urls;
+  for (auto _ : state) {
+    for (const std::string& m : c.messages) {
+      urls.clear();
+      sluice::mime::FindTextUrls(m, &urls);
+      benchmark::DoNotOptimize(urls.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.message_bytes));
+}
+BENCHMARK(BM_FindTextUrls)->Unit(benchmark::kMillisecond);
+
+void BM_UrlHost(benchmark::State& state) {
+  const Corpus& c = LoadCorpus();
+  for (auto _ : state) {
+    for (const std::string& u : c.urls) benchmark::DoNotOptimize(sluice::mime::UrlHost(u));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.urls.size()));
+}
+BENCHMARK(BM_UrlHost);
+
+}  // namespace
+
+BENCHMARK_MAIN();
