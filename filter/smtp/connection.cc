@@ -14,6 +14,8 @@ namespace {
 
 // RFC 5321 §4.5.3.1.4 allows 512; extensions (XFORWARD, long parameters) need more.
 constexpr size_t kMaxCommandLine = 2048;
+constexpr std::string_view kRset = "RSET";
+constexpr std::string_view kAccessDenied = "554 5.7.1 Access denied\r\n";
 
 using std::chrono::seconds;
 
@@ -59,6 +61,12 @@ std::string QueueId(const Reply& reply) {
   return "";
 }
 
+// Runs on the scorer pool (parameters are copied into the coroutine frame).
+asio::awaitable<ScoreResult> ScoreOn(std::shared_ptr<const Engine> engine,
+                                     const std::string* message) {
+  co_return engine->Score(*message);
+}
+
 class Connection {
  public:
   Connection(asio::ip::tcp::socket socket, std::shared_ptr<const ProxySettings> settings,
@@ -85,6 +93,7 @@ class Connection {
   asio::awaitable<Reply> Rcpt(const Decision& decision);
   asio::awaitable<void> ResetDownstream();
   asio::awaitable<bool> Data(const Decision& decision);
+  asio::awaitable<bool> StartTls(const Decision& decision);
   asio::awaitable<Reply> ScoreAndRelay(std::string& message);
   void Log(const ScoreResult& result, const Reply& reply);
 
@@ -112,7 +121,8 @@ asio::awaitable<void> Connection::Run() {
   if (!settings_->allowed.Contains(addr)) {
     // Not one of ours: no open relay, ever.
     stream_->SetTimeout(seconds(5));
-    co_await stream_->Write("554 5.7.1 Access denied\r\n");
+    bool ignored = co_await stream_->Write(kAccessDenied);
+    (void)ignored;
     stream_->Close();
     co_return;
   }
@@ -136,45 +146,33 @@ asio::awaitable<void> Connection::Run() {
       break;
     }
     Decision d = too_long ? session_.OnLineTooLong() : session_.OnCommand(line);
+    // if/else rather than a switch: GCC 12 has trouble with locals and co_await inside
+    // switch cases, and with temporaries in co_await expressions, so results are named.
     bool close = false;
-    switch (d.action) {
-      case Action::kReply:
-        out_ += d.reply.Render();
-        break;
-      case Action::kReplyAndClose:
-        out_ += d.reply.Render();
-        close = true;
-        break;
-      case Action::kMail:
-        out_ += (co_await Mail(d)).Render();
-        break;
-      case Action::kRcpt:
-        out_ += (co_await Rcpt(d)).Render();
-        break;
-      case Action::kRset:
-        co_await ResetDownstream();
-        out_ += d.reply.Render();
-        break;
-      case Action::kData:
-        if (!co_await Data(d)) close = true;
-        break;
-      case Action::kStartTls:
-        out_ += d.reply.Render();
-        if (!co_await Flush()) {
-          close = true;
-          break;
-        }
-        stream_->DiscardBuffered();
-        stream_->SetTimeout(seconds(smtp_.command_timeout_s));
-        if (!co_await stream_->HandshakeServer(*settings_->server_tls)) {
-          close = true;
-          break;
-        }
-        session_.TlsStarted();
-        break;
+    if (d.action == Action::kReply) {
+      out_ += d.reply.Render();
+    } else if (d.action == Action::kReplyAndClose) {
+      out_ += d.reply.Render();
+      close = true;
+    } else if (d.action == Action::kMail) {
+      Reply reply = co_await Mail(d);
+      out_ += reply.Render();
+    } else if (d.action == Action::kRcpt) {
+      Reply reply = co_await Rcpt(d);
+      out_ += reply.Render();
+    } else if (d.action == Action::kRset) {
+      co_await ResetDownstream();
+      out_ += d.reply.Render();
+    } else if (d.action == Action::kData) {
+      bool ok = co_await Data(d);
+      close = !ok;
+    } else if (d.action == Action::kStartTls) {
+      bool ok = co_await StartTls(d);
+      close = !ok;
     }
     if (close) {
-      co_await Flush();
+      bool flushed = co_await Flush();
+      (void)flushed;
       break;
     }
   }
@@ -188,6 +186,19 @@ asio::awaitable<void> Connection::Run() {
     }
   }
   stream_->Close();
+}
+
+asio::awaitable<bool> Connection::StartTls(const Decision& decision) {
+  out_ += decision.reply.Render();  // 220
+  bool flushed = co_await Flush();
+  if (!flushed) co_return false;
+  // RFC 3207 §4.2: commands pipelined before the handshake are not to be trusted.
+  stream_->DiscardBuffered();
+  stream_->SetTimeout(seconds(smtp_.command_timeout_s));
+  bool ok = co_await stream_->HandshakeServer(*settings_->server_tls);
+  if (!ok) co_return false;
+  session_.TlsStarted();
+  co_return true;
 }
 
 asio::awaitable<Reply> Connection::Mail(const Decision& decision) {
@@ -240,14 +251,16 @@ asio::awaitable<Reply> Connection::Rcpt(const Decision& decision) {
     session_.RcptDone(false);
     co_return MakeReply(451, "4.4.2 Downstream unavailable, try again later");
   }
-  Reply reply = co_await downstream_->Command("RCPT TO:<" + decision.path + ">");
+  std::string command = "RCPT TO:<" + decision.path + ">";
+  Reply reply = co_await downstream_->Command(command);
   session_.RcptDone(reply.code >= 200 && reply.code < 300);
   co_return Relay(reply);
 }
 
 asio::awaitable<void> Connection::ResetDownstream() {
   if (downstream_ && downstream_in_txn_ && downstream_->usable()) {
-    co_await downstream_->Command("RSET");
+    Reply ignored = co_await downstream_->Command(kRset);
+    (void)ignored;
   }
   downstream_in_txn_ = false;
 }
@@ -286,45 +299,41 @@ asio::awaitable<Reply> Connection::ScoreAndRelay(std::string& message) {
       co_await ResetDownstream();
       co_return MakeReply(451, "4.7.1 " + config.headers.tempfail_text);
     }
-    Reply reply = Relay(co_await downstream_->Data("", message));
+    Reply relayed = co_await downstream_->Data(std::string_view(), message);
+    Reply reply = Relay(relayed);
     downstream_in_txn_ = false;
     co_return reply;
   }
   // Scoring can take milliseconds; it runs on the scorer pool so this I/O thread keeps
   // serving the other sessions meanwhile.
-  ScoreResult result = co_await asio::co_spawn(
-      *context_->scorers,
-      [engine, &message]() -> asio::awaitable<ScoreResult> { co_return engine->Score(message); },
-      asio::use_awaitable);
+  asio::awaitable<ScoreResult> scoring = ScoreOn(engine, &message);
+  ScoreResult result =
+      co_await asio::co_spawn(*context_->scorers, std::move(scoring), asio::use_awaitable);
   Reply reply;
-  switch (result.verdict.action) {
-    case sluice::Action::kReject:
-      co_await ResetDownstream();
-      reply = MakeReply(550, "5.7.1 " + config.headers.reject_text);
-      break;
-    case sluice::Action::kTempfail:
-      co_await ResetDownstream();
-      reply = MakeReply(451, "4.7.1 " + config.headers.tempfail_text);
-      break;
-    case sluice::Action::kDiscard:
-      // The configured policy is to drop it silently: accepted, never relayed.
-      co_await ResetDownstream();
-      reply = MakeReply(250, "2.0.0 Ok: discarded");
-      break;
-    default: {
-      // accept, add_header, rewrite_subject, quarantine (the proxy has no quarantine:
-      // the message goes on with its headers, which say it is spam).
-      std::string prefix =
-          RenderHeaders(SpamHeaders(result.verdict, config.scoring.thresholds, config.headers));
-      if (result.verdict.action == sluice::Action::kRewriteSubject) {
-        std::string tagged = TagSubject(message, config.headers.subject_tag);
-        reply = Relay(co_await downstream_->Data(prefix, tagged));
-      } else {
-        reply = Relay(co_await downstream_->Data(prefix, message));
-      }
-      downstream_in_txn_ = false;
-      break;
+  sluice::Action action = result.verdict.action;
+  if (action == sluice::Action::kReject) {
+    co_await ResetDownstream();
+    reply = MakeReply(550, "5.7.1 " + config.headers.reject_text);
+  } else if (action == sluice::Action::kTempfail) {
+    co_await ResetDownstream();
+    reply = MakeReply(451, "4.7.1 " + config.headers.tempfail_text);
+  } else if (action == sluice::Action::kDiscard) {
+    // The configured policy is to drop it silently: accepted, never relayed.
+    co_await ResetDownstream();
+    reply = MakeReply(250, "2.0.0 Ok: discarded");
+  } else {
+    // accept, add_header, rewrite_subject, quarantine (the proxy has no quarantine: the
+    // message goes on with its headers, which say it is spam).
+    std::string prefix =
+        RenderHeaders(SpamHeaders(result.verdict, config.scoring.thresholds, config.headers));
+    std::string tagged;
+    if (action == sluice::Action::kRewriteSubject) {
+      tagged = TagSubject(message, config.headers.subject_tag);
     }
+    std::string_view body = tagged.empty() ? std::string_view(message) : std::string_view(tagged);
+    Reply relayed = co_await downstream_->Data(prefix, body);
+    reply = Relay(relayed);
+    downstream_in_txn_ = false;
   }
   if (reply.positive()) {
     context_->messages_relayed.fetch_add(1, std::memory_order_relaxed);

@@ -105,7 +105,7 @@ asio::awaitable<Reply> Downstream::Open() {
   Reply ehlo = co_await Ehlo();
   if (ehlo.code != 250) co_return ehlo.code == 0 ? ehlo : Fail("downstream EHLO: " + ehlo.Render());
   if (options_.starttls && options_.tls_context != nullptr) {
-    Reply tls = co_await Command("STARTTLS");
+    Reply tls = co_await Command(std::string_view("STARTTLS"));
     if (tls.code != 220) co_return Fail("downstream refused STARTTLS");
     stream_->SetTimeout(options_.timeout);
     if (!co_await stream_->HandshakeClient(*options_.tls_context, options_.host)) {
@@ -131,7 +131,7 @@ asio::awaitable<Reply> Downstream::Command(std::string_view line) {
 }
 
 asio::awaitable<Reply> Downstream::Data(std::string_view prefix, std::string_view message) {
-  Reply go = co_await Command("DATA");
+  Reply go = co_await Command(std::string_view("DATA"));
   if (go.code != 354) co_return go;
   out_.clear();
   AppendDotStuffed(prefix, &out_);
@@ -150,7 +150,11 @@ asio::awaitable<Reply> Downstream::Data(std::string_view prefix, std::string_vie
 asio::awaitable<void> Downstream::Quit() {
   if (stream_ && usable_) {
     stream_->SetTimeout(std::chrono::seconds(5));
-    if (co_await stream_->Write("QUIT\r\n")) co_await ReadReply();
+    bool sent = co_await stream_->Write(std::string_view("QUIT\r\n"));
+    if (sent) {
+      Reply bye = co_await ReadReply();
+      (void)bye;
+    }
   }
   Close();
 }
