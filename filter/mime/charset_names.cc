@@ -340,6 +340,7 @@ ResolvedCharset ResolveCharset(std::string_view label, CharsetNameBuffer* buf) {
     r.canonical = std::string_view(buf->data, key.size());
     r.kind = plausible ? CharsetKind::kIconv : CharsetKind::kUnknown;
     r.iconv_name = buf->data;
+    r.verify_output = true;
     return r;
   }
   r.canonical = canonical;

@@ -27,6 +27,7 @@ struct ResolvedCharset {
   CharsetKind kind = CharsetKind::kUnknown;
   const char* iconv_name = "";  // NUL-terminated name for iconv_open (kIconv, kUnicodeFixed)
   size_t unit = 1;              // code unit size in bytes, for resynchronising after errors
+  bool verify_output = false;   // a name only iconv knows: check what it produces
 };
 
 // Scratch space for a canonical name that is not in the static tables.

@@ -7,6 +7,7 @@
 #include "filter/mime/charset.h"
 
 #include <gtest/gtest.h>
+#include <iconv.h>
 
 #include <string>
 #include <string_view>
@@ -137,6 +138,44 @@ TEST(CharsetTest, EveryListedCharsetDecodesItsSample) {
     std::string out;
     EXPECT_EQ(AppendUtf8(s.label, s.bytes, &out), CharsetResult::kOk) << s.label;
     EXPECT_EQ(out, s.utf8) << s.label;
+  }
+}
+
+// Every byte of each single-byte charset, decoded by our table fast path, must match what
+// iconv itself gives for that byte alone (U+FFFD where iconv reports EILSEQ).
+TEST(CharsetTest, ByteTablesMatchIconvForEverySingleByteCharset) {
+  const char* labels[] = {"iso-8859-2",   "iso-8859-5",   "iso-8859-7",   "iso-8859-9",
+                          "iso-8859-15",  "iso-8859-16",  "windows-1250", "windows-1251",
+                          "windows-1253", "windows-1254", "windows-1256", "windows-1257",
+                          "koi8-r",       "koi8-u",       "cp866",        "macintosh",
+                          "tis-620",      "windows-874",  "cp037"};
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  for (const char* label : labels) {
+    iconv_t cd = iconv_open("UTF-8", label);
+    ASSERT_NE(cd, reinterpret_cast<iconv_t>(-1)) << label;
+    std::string expected;
+    bool any_invalid = false;
+    for (int b = 0; b < 256; ++b) {
+      char in = static_cast<char>(b);
+      char buf[16];
+      char* ip = &in;
+      size_t il = 1;
+      char* op = buf;
+      size_t ol = sizeof buf;
+      iconv(cd, nullptr, nullptr, nullptr, nullptr);
+      if (iconv(cd, &ip, &il, &op, &ol) == static_cast<size_t>(-1)) {
+        expected += kFffd;
+        any_invalid = true;
+      } else {
+        expected.append(buf, sizeof buf - ol);
+      }
+    }
+    iconv_close(cd);
+    std::string out;
+    CharsetResult r = AppendUtf8(label, all, &out);
+    EXPECT_EQ(out, expected) << label;
+    EXPECT_EQ(r, any_invalid ? CharsetResult::kInvalidBytes : CharsetResult::kOk) << label;
   }
 }
 
