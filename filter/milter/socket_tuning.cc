@@ -13,10 +13,13 @@
 namespace sluice::milter {
 namespace {
 
-// The head of libmilter's private struct smfi_str (libmilter.h): id, then the socket.
+// The head of libmilter's private struct smfi_str (libmilter.h, 8.14-8.18): the thread id
+// (unsigned long), the socket, the debug level, the timeout.
 struct ContextHead {
-  unsigned int ctx_id;
+  unsigned long ctx_id;
   int ctx_sd;
+  int ctx_dbg;
+  time_t ctx_timeout;
 };
 
 int LocalPort(int fd) {

@@ -1,0 +1,156 @@
+// cmd_logs.cc - `sluice logs [FILE]`: the score log as a table, filtered, followed, summed.
+//
+// FILE defaults to the configuration's log.score_log. Lines that are not score-log JSON
+// (a torn last line while the daemon writes) are skipped and counted on stderr.
+// --follow keeps reading as the daemon appends and follows a logrotate (a new file by the
+// same name) until interrupted.
+// Exit status: 0 ok (also when nothing matched); 1 the file cannot be read; 2 bad options.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "filter/cli/command.h"
+#include "filter/log/log_reader.h"
+#include "filter/log/log_view.h"
+
+namespace sluice::cli {
+namespace {
+
+struct LogsArgs {
+  std::string file;
+  std::string action;
+  std::string from;
+  double min_score = 0;
+  bool has_min_score = false;
+  std::string since;
+  size_t last = 20;
+  bool follow = false;
+  bool summary = false;
+};
+
+int Logs(const Globals& globals, const LogsArgs& args) {
+  std::string path = args.file;
+  if (path.empty()) {
+    auto config = globals.LoadConfiguration();
+    if (!config.ok()) {
+      std::cerr << "sluice logs: config: " << config.status().ToString() << "\n";
+      return 2;
+    }
+    path = config->log.score_log;
+    if (path.empty()) {
+      std::cerr << "sluice logs: no score log configured (log.score_log); name a FILE\n";
+      return 2;
+    }
+  }
+  LogFilter filter;
+  filter.action = args.action;
+  filter.from = args.from;
+  if (args.has_min_score) filter.min_score = args.min_score;
+  if (!args.since.empty()) {
+    auto since = ParseSince(args.since, std::chrono::system_clock::now());
+    if (!since.ok()) {
+      std::cerr << "sluice logs: " << since.status().message() << "\n";
+      return 2;
+    }
+    filter.since = *since;
+  }
+
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "sluice logs: cannot read " << path << "\n";
+    return 1;
+  }
+  size_t skipped = 0;
+  LogSummary summary;
+  std::deque<LogEntry> tail;
+  auto take = [&](const std::string& line) -> std::optional<LogEntry> {
+    if (line.empty()) return std::nullopt;
+    auto entry = ParseLogLine(line);
+    if (!entry.ok()) {
+      ++skipped;
+      return std::nullopt;
+    }
+    if (!filter.Matches(*entry)) return std::nullopt;
+    return std::move(*entry);
+  };
+  std::string line;
+  std::streampos good_end = 0;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline yet: the daemon may be writing it
+    good_end = in.tellg();
+    auto entry = take(line);
+    if (!entry) continue;
+    if (args.summary) {
+      summary.Add(*entry);
+    } else {
+      tail.push_back(std::move(*entry));
+      if (tail.size() > args.last) tail.pop_front();
+    }
+  }
+  if (skipped > 0) std::cerr << "sluice logs: skipped " << skipped << " unreadable line(s)\n";
+  if (args.summary) {
+    std::cout << summary.Format();
+    return 0;
+  }
+  std::cout << LogTableHeader() << "\n";
+  for (const auto& e : tail) std::cout << LogTableRow(e) << "\n";
+  if (!args.follow) return 0;
+
+  // Follow: poll for appended lines; reopen when the name points at a new file (rotation).
+  std::cout.flush();
+  struct stat st {};
+  ::stat(path.c_str(), &st);
+  ino_t inode = st.st_ino;
+  in.clear();
+  in.seekg(good_end);
+  std::string partial;
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    char buf[65536];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      partial.append(buf, static_cast<size_t>(in.gcount()));
+      size_t nl;
+      while ((nl = partial.find('\n')) != std::string::npos) {
+        if (auto entry = take(partial.substr(0, nl))) std::cout << LogTableRow(*entry) << "\n";
+        partial.erase(0, nl + 1);
+      }
+      if (in.eof()) break;
+    }
+    std::cout.flush();
+    in.clear();
+    struct stat now {};
+    if (::stat(path.c_str(), &now) == 0 && now.st_ino != inode) {
+      in.close();
+      in.open(path);
+      inode = now.st_ino;
+      partial.clear();
+    }
+  }
+}
+
+const bool registered = RegisterCommand(85, [](CLI::App& app, Globals& globals) {
+  auto args = std::make_shared<LogsArgs>();
+  auto* cmd = app.add_subcommand(
+      "logs", "show the score log: the last messages as a table, filtered, followed or summed");
+  cmd->add_option("file", args->file, "score log (default: log.score_log of the configuration)");
+  cmd->add_option("--action", args->action, "only this action (accept, add_header, reject, ...)");
+  cmd->add_option("--from", args->from, "only senders containing this text (case-insensitive)");
+  cmd->add_option("--min-score", args->min_score, "only messages scoring at least this")
+      ->each([args](const std::string&) { args->has_min_score = true; });
+  cmd->add_option("--since", args->since,
+                  "only messages since a time (2026-11-28T04:00) or ago (30m, 2h, 7d)");
+  cmd->add_option("-n,--last", args->last, "how many of the last matching messages (default 20)");
+  cmd->add_flag("-f,--follow", args->follow, "keep printing new messages as they are logged");
+  cmd->add_flag("--summary", args->summary,
+                "counts by action, score histogram and top rules instead");
+  cmd->callback([&globals, args] { globals.exit_code = Logs(globals, *args); });
+});
+
+}  // namespace
+}  // namespace sluice::cli

@@ -1,0 +1,258 @@
+// cmd_serve.cc - `sluice serve`: the daemon. Milter listener (libmilter) and, when
+// enabled, the before-queue SMTP proxy, both around one EngineHolder and one ScoreLog.
+//
+// Runs in the foreground (systemd style), logs to stderr. Signals are blocked in every
+// thread (the mask is set before any thread starts) and taken by sigtimedwait() on the main
+// thread: SIGTERM/SIGINT stop, SIGHUP reloads config and rules, SIGUSR1 reopens the score
+// log. libmilter's own signal thread also waits for SIGHUP/SIGTERM/SIGINT and would *stop*
+// the milter on SIGHUP; Linux hands a process-directed signal to the main thread first when
+// it is waiting for it, and the main thread only dispatches (reload runs on its own thread),
+// so it is back in sigtimedwait within microseconds and keeps winning.
+//
+// Reload: the new config is loaded and a new Engine built off the hot path
+// (Engine::Reload); on any error the old engine keeps running and the error is logged.
+// Socket, listen address, user and score-log path are fixed at start (restart to change).
+//
+// Exit status: 0 after a clean stop; 1 when the config, rules, socket or privilege drop
+// fail at startup; 3 when libmilter fails while serving.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "filter/cli/command.h"
+
+#if defined(SLUICE_HAVE_ENGINE) && defined(SLUICE_HAVE_MILTER)
+#include "filter/engine/engine.h"
+#include "filter/engine/engine_holder.h"
+#include "filter/log/score_log.h"
+#include "filter/milter/milter.h"
+#include "filter/milter/privileges.h"
+#if defined(SLUICE_HAVE_SMTP)
+#include "filter/smtp/proxy.h"
+#endif
+
+namespace sluice::cli {
+namespace {
+
+struct ServeArgs {
+  bool check = false;
+};
+
+void Say(const std::string& text) { std::fprintf(stderr, "sluice: %s\n", text.c_str()); }
+
+sigset_t DaemonSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1}) sigaddset(&set, sig);
+  return set;
+}
+
+// The reload worker: builds the new engine while the main thread keeps taking signals.
+class Reloader {
+ public:
+  using Work = std::function<void()>;
+  explicit Reloader(Work work) : work_(std::move(work)), thread_([this] { Loop(); }) {}
+  ~Reloader() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void Request() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_ = true;  // several SIGHUPs during one reload coalesce into one more
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || pending_; });
+      if (stop_) return;
+      pending_ = false;
+      lock.unlock();
+      work_();
+      lock.lock();
+    }
+  }
+  Work work_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool pending_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+int Serve(const Globals& globals, const ServeArgs& args) {
+  // Before any thread exists, so every thread (libmilter's, the proxy's) inherits the mask.
+  const sigset_t signals = DaemonSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto config = globals.LoadConfiguration();
+  if (!config.ok()) {
+    Say("config: " + config.status().ToString());
+    return 1;
+  }
+  auto engine = Engine::Open(*config);
+  if (!engine.ok()) {
+    Say("cannot start: " + engine.status().ToString());
+    return 1;
+  }
+  if (args.check) {
+    std::printf("config %s: ok\n", config->source.c_str());
+    return 0;
+  }
+  EngineHolder engines(std::move(*engine));
+
+  std::unique_ptr<ScoreLog> log;
+  if (!config->log.score_log.empty()) {
+    auto opened = ScoreLog::Open(config->log.score_log);
+    if (!opened.ok()) {
+      Say("cannot start: " + opened.status().ToString());
+      return 1;
+    }
+    log = std::move(*opened);
+  }
+
+  std::unique_ptr<milter::Milter> milter;
+  if (!config->milter.socket.empty()) {
+    auto opened = milter::Milter::Open(*config, &engines, log.get());
+    if (!opened.ok()) {
+      Say("cannot start milter: " + opened.status().ToString());
+      return 1;
+    }
+    milter = std::move(*opened);
+  }
+#if defined(SLUICE_HAVE_SMTP)
+  std::unique_ptr<smtp::Proxy> proxy;
+  if (config->smtp.enabled) {
+    auto started = smtp::Proxy::Start(*config, &engines, log.get());
+    if (!started.ok()) {
+      Say("cannot start SMTP proxy: " + started.status().ToString());
+      return 1;
+    }
+    proxy = std::move(*started);
+  }
+#else
+  if (config->smtp.enabled) Say("smtp.enabled is set but this build has no SMTP proxy");
+#endif
+  if (!milter
+#if defined(SLUICE_HAVE_SMTP)
+      && !proxy
+#endif
+  ) {
+    Say("nothing to serve: milter.socket is \"\" and smtp.enabled is false");
+    return 1;
+  }
+
+  // Everything that needs root (binding low ports, the socket's owner) is done.
+  const std::string user = config->milter.user.empty() ? config->user : config->milter.user;
+  if (Status st = milter::DropPrivileges(user); !st.ok()) {
+    Say("cannot drop privileges: " + st.ToString());
+    return 1;
+  }
+
+  std::atomic<bool> milter_done{false};
+  Status milter_status;
+  std::thread milter_thread;
+  if (milter) {
+    Say("milter listening on " + milter->socket() + " (config " + config->source + ")");
+    milter_thread = std::thread([&] {
+      milter_status = milter->Run();
+      milter_done = true;
+    });
+  }
+#if defined(SLUICE_HAVE_SMTP)
+  if (proxy) Say("SMTP proxy listening on " + config->smtp.listen);
+#endif
+
+  const std::string config_path = globals.config_path;
+  Reloader reloader([&] {
+    auto fresh = LoadConfig(config_path);
+    if (!fresh.ok()) {
+      Say("reload refused, old configuration keeps running: " + fresh.status().ToString());
+      return;
+    }
+    auto current = engines.Get();
+    auto next = current->Reload(*fresh);
+    if (!next.ok()) {
+      Say("reload refused, old rules keep running: " + next.status().ToString());
+      return;
+    }
+    if (milter) {
+      if (Status st = milter->Reload(*fresh); !st.ok()) {
+        Say("reload refused, old configuration keeps running: " + st.ToString());
+        return;
+      }
+    }
+    engines.Set(std::move(*next));
+#if defined(SLUICE_HAVE_SMTP)
+    if (proxy) proxy->Reload(*fresh);
+#endif
+    if (fresh->milter.socket != config->milter.socket ||
+        fresh->log.score_log != config->log.score_log) {
+      Say("reload: socket and score_log changes take effect at the next restart");
+    }
+    Say("reloaded " + fresh->source);
+  });
+
+  int exit_code = 0;
+  for (;;) {
+    timespec tick{0, 200 * 1000 * 1000};
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (milter && milter_done) {
+      if (!milter_status.ok()) {
+        Say("milter stopped: " + milter_status.ToString());
+        exit_code = 3;
+      }
+      break;
+    }
+    if (sig == SIGTERM || sig == SIGINT) {
+      Say(sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
+      break;
+    }
+    if (sig == SIGHUP) reloader.Request();
+    if (sig == SIGUSR1 && log) {
+      log->Reopen();
+      Say("SIGUSR1: score log reopened");
+    }
+  }
+
+#if defined(SLUICE_HAVE_SMTP)
+  if (proxy) proxy->Stop();
+#endif
+  if (milter) {
+    milter->Stop();
+    if (milter_thread.joinable()) milter_thread.join();
+  }
+  if (log) log->Flush();
+  Say("stopped");
+  return exit_code;
+}
+
+const bool registered = RegisterCommand(80, [](CLI::App& app, Globals& globals) {
+  auto args = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand(
+      "serve",
+      "run the daemon in the foreground: the milter (milter.socket) and, if enabled, the SMTP "
+      "proxy; SIGHUP reloads, SIGUSR1 reopens the score log, SIGTERM stops");
+  cmd->add_flag("--check", args->check, "load the configuration and rules, then exit");
+  cmd->callback([&globals, args] { globals.exit_code = Serve(globals, *args); });
+});
+
+}  // namespace
+}  // namespace sluice::cli
+
+#endif  // SLUICE_HAVE_ENGINE && SLUICE_HAVE_MILTER
