@@ -10,7 +10,11 @@ void TokenTable::Reserve(size_t n) {
 }
 
 void TokenTable::Insert(uint64_t hash, const TokenCounts& counts) {
-  if (hash == 0) hash = 1;
+  if (hash == 0) {
+    size_ += zero_.spam == 0 && zero_.ham == 0;
+    zero_ = {0, counts.spam, counts.ham};
+    return;
+  }
   const size_t mask = slots_.size() - 1;
   size_t i = hash & mask;
   while (slots_[i].hash != 0 && slots_[i].hash != hash) i = (i + 1) & mask;
@@ -48,9 +52,14 @@ std::shared_ptr<const TokenTable> TokenTable::FromEntries(
 void TokenTable::Lookup(std::span<const uint64_t> hashes, TokenCounts* out) const {
   const size_t mask = slots_.size() - 1;
   for (size_t k = 0; k < hashes.size(); ++k) {
-    const uint64_t hash = hashes[k] == 0 ? 1 : hashes[k];
-    size_t i = hash & mask;
+    const uint64_t hash = hashes[k];
     out[k] = TokenCounts{};
+    if (hash == 0) {
+      out[k].spam = zero_.spam;
+      out[k].ham = zero_.ham;
+      continue;
+    }
+    size_t i = hash & mask;
     while (slots_[i].hash != 0) {
       if (slots_[i].hash == hash) {
         out[k].spam = slots_[i].spam;

@@ -33,13 +33,14 @@ class TokenTable {
 
  private:
   struct Slot {
-    uint64_t hash = 0;  // 0 = empty (hash 0 is stored as 1, like TokenList)
+    uint64_t hash = 0;  // 0 = empty; the token whose hash is 0 lives in zero_
     uint32_t spam = 0;
     uint32_t ham = 0;
   };
   void Reserve(size_t n);
   void Insert(uint64_t hash, const TokenCounts& counts);
   std::vector<Slot> slots_;
+  Slot zero_;  // counts of hash 0, which cannot live in slots_
   size_t size_ = 0;
 };
 

@@ -283,10 +283,15 @@ void TokenList::Clear() {
   hashes_.clear();
   texts_.clear();
   std::fill(slots_.begin(), slots_.end(), 0);
+  has_zero_ = false;
 }
 
 bool TokenList::Insert(uint64_t hash) {
-  if (hash == 0) hash = 1;  // 0 marks an empty slot
+  if (hash == 0) {  // 0 marks an empty slot
+    if (has_zero_) return false;
+    has_zero_ = true;
+    return true;
+  }
   if ((hashes_.size() + 1) * 2 > slots_.size()) {
     std::vector<uint64_t> old;
     old.swap(slots_);

@@ -53,6 +53,7 @@ class TokenList {
   std::vector<uint64_t> hashes_;
   std::vector<std::string> texts_;
   std::vector<uint64_t> slots_;  // open-addressing set of hashes (0 = empty)
+  bool has_zero_ = false;        // the hash 0, which cannot live in slots_
 };
 
 class Tokenizer {

@@ -1,0 +1,98 @@
+// classifier_test.cc - Robinson smoothing, the chi-square tail and combining, and metrics.
+#include "filter/bayes/classifier.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "filter/bayes/metrics.h"
+
+namespace sluice::bayes {
+namespace {
+
+TEST(ClassifierTest, TokenProbabilityFollowsRobinson) {
+  const ModelTotals totals{100, 100};
+  const ClassifierOptions options;
+  EXPECT_DOUBLE_EQ(TokenProbability({0, 0, 0}, totals, options), 0.5);
+  // 10 spam, 0 ham: p = 1, n = 10 -> (0.45 * 0.5 + 10) / 10.45
+  EXPECT_NEAR(TokenProbability({10, 0, 0}, totals, options), (0.225 + 10) / 10.45, 1e-12);
+  EXPECT_NEAR(TokenProbability({0, 10, 0}, totals, options), 0.225 / 10.45, 1e-12);
+  // Ratios, not raw counts: 10 of 100 spam vs 20 of 400 ham.
+  EXPECT_GT(TokenProbability({10, 20, 0}, {100, 400}, options), 0.5);
+}
+
+TEST(ClassifierTest, LogChi2QMatchesClosedForms) {
+  // 2 degrees of freedom: Q = exp(-x/2).
+  EXPECT_NEAR(LogChi2Q(3.0, 1), -1.5, 1e-12);
+  // 4 degrees of freedom: Q = exp(-x/2) (1 + x/2).
+  EXPECT_NEAR(LogChi2Q(6.0, 2), -3.0 + std::log(4.0), 1e-12);
+  EXPECT_EQ(LogChi2Q(0, 10), 0);
+  // Far in the tail it stays finite (no underflow to -inf).
+  const double far = LogChi2Q(5000, 150);
+  EXPECT_TRUE(std::isfinite(far));
+  EXPECT_LT(far, -1000);
+}
+
+TEST(ClassifierTest, SpammyAndHammyTokensDecide) {
+  const ModelTotals totals{100, 100};
+  std::vector<Clue> clues;
+  std::vector<TokenCounts> spammy(20, TokenCounts{40, 1, 0});
+  std::vector<TokenCounts> hammy(20, TokenCounts{1, 40, 0});
+  const auto spam = Classify(spammy, totals, {}, &clues);
+  EXPECT_GT(spam.probability, 0.99);
+  EXPECT_EQ(spam.clues_used, 20u);
+  const auto ham = Classify(hammy, totals, {}, &clues);
+  EXPECT_LT(ham.probability, 0.01);
+  std::vector<TokenCounts> mixed = spammy;
+  mixed.insert(mixed.end(), hammy.begin(), hammy.end());
+  const auto unsure = Classify(mixed, totals, {}, &clues);
+  EXPECT_NEAR(unsure.probability, 0.5, 0.05);
+  std::vector<TokenCounts> unknown(30, TokenCounts{});
+  const auto none = Classify(unknown, totals, {}, &clues);
+  EXPECT_EQ(none.clues_used, 0u);
+  EXPECT_DOUBLE_EQ(none.probability, 0.5);
+}
+
+TEST(ClassifierTest, MaxCluesKeepsTheStrongest) {
+  const ModelTotals totals{100, 100};
+  std::vector<TokenCounts> counts = {{50, 0, 0}, {30, 20, 0}, {0, 50, 0}, {26, 24, 0}};
+  std::vector<Clue> clues;
+  ClassifierOptions options;
+  options.max_clues = 2;
+  options.min_dev = 0;
+  Classify(counts, totals, options, &clues);
+  ASSERT_EQ(clues.size(), 2u);
+  EXPECT_TRUE((clues[0].index == 0 && clues[1].index == 2) ||
+              (clues[0].index == 2 && clues[1].index == 0));
+}
+
+TEST(MetricsTest, PerfectAndInvertedRankings) {
+  std::vector<Scored> perfect = {{0.1, false}, {0.2, false}, {0.8, true}, {0.9, true}};
+  Metrics m = Evaluate(perfect, 0.5);
+  EXPECT_DOUBLE_EQ(m.one_minus_auc_percent, 0);
+  EXPECT_DOUBLE_EQ(m.fp_percent, 0);
+  EXPECT_DOUBLE_EQ(m.fn_percent, 0);
+  EXPECT_DOUBLE_EQ(m.recall_at_fp_0_1, 100);
+  std::vector<Scored> inverted = {{0.9, false}, {0.8, false}, {0.2, true}, {0.1, true}};
+  m = Evaluate(inverted, 0.5);
+  EXPECT_DOUBLE_EQ(m.one_minus_auc_percent, 100);
+  EXPECT_DOUBLE_EQ(m.fp_percent, 100);
+  EXPECT_DOUBLE_EQ(m.fn_percent, 100);
+}
+
+TEST(MetricsTest, TiesCountHalfAndRecallRespectsTheBudget) {
+  std::vector<Scored> tied = {{0.5, false}, {0.5, true}};
+  EXPECT_DOUBLE_EQ(Evaluate(tied, 0.9).one_minus_auc_percent, 50);
+  // 1000 ham, one of them scoring above every spam: at FP <= 0.1% one ham may be
+  // called spam, so all spam are caught; with no ham allowed none is.
+  std::vector<Scored> scored;
+  for (int i = 0; i < 999; ++i) scored.push_back({0.1, false});
+  scored.push_back({0.99, false});
+  for (int i = 0; i < 10; ++i) scored.push_back({0.9, true});
+  EXPECT_DOUBLE_EQ(RecallAtFp(scored, 0.1), 100);
+  EXPECT_DOUBLE_EQ(RecallAtFp(scored, 0.0), 0);
+  EXPECT_NEAR(Evaluate(scored, 0.5).one_minus_auc_percent, 0.1, 1e-9);
+}
+
+}  // namespace
+}  // namespace sluice::bayes

@@ -1,0 +1,178 @@
+// engine_test.cc - the whole pipeline: rules + Bayes over one parse, notes, errors, reload.
+#include "filter/engine/engine.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "filter/bayes/trainer.h"
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Mail(const std::string& subject, const std::string& body) {
+  return "From: Someone <someone@example.com>\r\nTo: you@example.org\r\nSubject: " + subject +
+         "\r\nMessage-ID: <id-" + subject.substr(0, 4) +
+         "@example.com>\r\n"
+         "Content-Type: text/plain\r\n\r\n" +
+         body + "\r\n";
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/sluice-engine-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    root_ = dir;
+    std::ofstream(root_ + "/rules.yaml") << "rules:\n"
+                                            "  - id: SAYS_VIAGRA\n"
+                                            "    description: test rule\n"
+                                            "    target: body\n"
+                                            "    words: ['viagra']\n"
+                                            "    score: 3.0\n";
+    config_ = DefaultConfig();
+    config_.scoring.rule_files = {root_ + "/rules.yaml"};
+    config_.scoring.rules_cache_dir = "";
+    config_.scoring.bayes_db = root_ + "/db";
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void TrainModel(int n) {
+    auto trainer = bayes::Trainer::Open(config_.scoring.bayes_db, {});
+    ASSERT_TRUE(trainer.ok()) << trainer.status().ToString();
+    mime::Parser parser;
+    for (int i = 0; i < n; ++i) {
+      const std::string spam = Mail("offer " + std::to_string(i), "cheap viagra pills discount");
+      const std::string ham = Mail("notes " + std::to_string(i), "the agenda for the meeting");
+      ASSERT_TRUE((*trainer)->Learn(parser.Parse(spam), spam, true, false).ok());
+      ASSERT_TRUE((*trainer)->Learn(parser.Parse(ham), ham, false, false).ok());
+    }
+  }
+
+  std::shared_ptr<const Engine> OpenEngine() {
+    auto engine = Engine::Open(config_);
+    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+    return engine.ok() ? *engine : nullptr;
+  }
+
+  std::string root_;
+  Config config_;
+};
+
+TEST_F(EngineTest, RulesAloneWhenNoModelAndSaysSo) {
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine);
+  const ScoreResult r = engine->Score(Mail("hello", "buy viagra"));
+  EXPECT_FALSE(r.verdict.error);
+  ASSERT_EQ(r.verdict.hits.size(), 1u);
+  EXPECT_EQ(r.verdict.hits[0].id, "SAYS_VIAGRA");
+  EXPECT_DOUBLE_EQ(r.verdict.score, 3.0);
+  EXPECT_EQ(r.verdict.action, Action::kAccept);
+  EXPECT_FALSE(r.verdict.bayes.available);
+  ASSERT_FALSE(r.verdict.notes.empty());
+  EXPECT_NE(r.verdict.notes[0].find("bayes unavailable"), std::string::npos);
+  EXPECT_EQ(r.facts.subject, "hello");
+  EXPECT_EQ(r.facts.from, "Someone <someone@example.com>");
+  EXPECT_EQ(r.facts.message_id, "<id-hell@example.com>");
+}
+
+TEST_F(EngineTest, RulesPlusBayesDecideTogether) {
+  TrainModel(20);
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine);
+  const ScoreResult spam = engine->Score(Mail("new offer", "cheap viagra pills discount"));
+  ASSERT_TRUE(spam.verdict.bayes.available) << spam.verdict.bayes.status;
+  EXPECT_GT(spam.verdict.bayes.probability, 0.9);
+  EXPECT_NEAR(spam.verdict.score, 3.0 + spam.verdict.bayes.score, 1e-9);
+  EXPECT_GT(spam.verdict.score, 10);
+  EXPECT_EQ(spam.verdict.action, Action::kReject);
+  EXPECT_TRUE(spam.verdict.notes.empty());
+
+  const ScoreResult ham = engine->Score(Mail("notes again", "the agenda for the meeting"));
+  EXPECT_LT(ham.verdict.bayes.probability, 0.1);
+  EXPECT_LT(ham.verdict.score, 0);
+  EXPECT_EQ(ham.verdict.action, Action::kAccept);
+
+  // Other thresholds for the same message.
+  Thresholds strict{{{-100.0, Action::kQuarantine}}};
+  EXPECT_EQ(engine->Score(Mail("notes again", "the agenda"), strict).verdict.action,
+            Action::kQuarantine);
+  ScoreOptions explain;
+  explain.explain = true;
+  const ScoreResult explained = engine->Score(Mail("x", "cheap viagra"), strict, explain);
+  ASSERT_FALSE(explained.verdict.bayes.top_tokens.empty());
+  EXPECT_NE(explained.verdict.bayes.top_tokens[0].first[0], '#');
+}
+
+TEST_F(EngineTest, TruncationIsNoted) {
+  config_.scoring.max_scan_bytes = 100;
+  auto engine = OpenEngine();
+  const std::string big = Mail("big", std::string(1000, 'a') + " viagra");
+  const ScoreResult r = engine->Score(big);
+  EXPECT_EQ(r.facts.size, big.size());
+  bool noted = false;
+  for (const auto& note : r.verdict.notes)
+    noted |= note.find("truncated at 100") != std::string::npos;
+  EXPECT_TRUE(noted);
+  EXPECT_TRUE(r.verdict.hits.empty());  // the word lies beyond the scanned bytes
+}
+
+TEST_F(EngineTest, GarbageNeverThrows) {
+  auto engine = OpenEngine();
+  for (const std::string& raw : {std::string(), std::string("\0\0\xff", 3),
+                                 std::string("Content-Type: multipart/mixed\r\n\r\n--")}) {
+    const ScoreResult r = engine->Score(raw);
+    EXPECT_FALSE(r.verdict.error);
+  }
+}
+
+TEST_F(EngineTest, BrokenRulesRefuseToOpen) {
+  std::ofstream(root_ + "/bad.yaml") << "rules:\n  - id: X\n    target: nowhere\n";
+  config_.scoring.rule_files = {root_ + "/bad.yaml"};
+  auto engine = Engine::Open(config_);
+  EXPECT_FALSE(engine.ok());
+}
+
+TEST_F(EngineTest, ReloadKeepsTheOldEngineAndSharesTheModel) {
+  TrainModel(20);
+  auto engine = OpenEngine();
+  Config other = config_;
+  other.scoring.bayes_weight = 2.0;
+  auto reloaded = engine->Reload(other);
+  ASSERT_TRUE(reloaded.ok());
+  const std::string raw = Mail("offer", "cheap viagra pills discount");
+  const auto a = engine->Score(raw), b = (*reloaded)->Score(raw);
+  EXPECT_NEAR(a.verdict.bayes.probability, b.verdict.bayes.probability, 1e-12);
+  EXPECT_NEAR(b.verdict.bayes.score, a.verdict.bayes.score / 4, 1e-9);
+  Config broken = config_;
+  broken.scoring.rule_files = {root_ + "/missing.yaml"};
+  EXPECT_FALSE(engine->Reload(broken).ok());
+  EXPECT_FALSE(engine->Score(raw).verdict.error);  // the old one is untouched
+}
+
+TEST_F(EngineTest, ScoresFromManyThreads) {
+  TrainModel(15);
+  auto engine = OpenEngine();
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const bool spam = (i + t) % 2 == 0;
+        const auto r = engine->Score(spam ? Mail("o", "cheap viagra pills discount")
+                                          : Mail("n", "the agenda for the meeting"));
+        if ((r.verdict.score > 5) != spam) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+}  // namespace
+}  // namespace sluice
