@@ -8,6 +8,7 @@
 #include "filter/mime/charset.h"
 
 #include "filter/mime/charset_iconv.h"
+#include "filter/mime/charset_japanese.h"
 #include "filter/mime/charset_names.h"
 #include "filter/mime/charset_utf8.h"
 
@@ -138,6 +139,10 @@ CharsetResult AppendUtf8(std::string_view charset, std::string_view bytes, std::
       if (r != CharsetResult::kUnknown) DropLeadingBom(start, out);
       return r;
     }
+    case CharsetKind::kEucJp:
+      return AppendEucJpAsUtf8(bytes, out) ? CharsetResult::kOk : CharsetResult::kInvalidBytes;
+    case CharsetKind::kIso2022Jp:
+      return AppendIso2022JpAsUtf8(bytes, out) ? CharsetResult::kOk : CharsetResult::kInvalidBytes;
     case CharsetKind::kIconv:
       return ViaIconv(rc.canonical, rc.iconv_name, bytes, 1, rc.verify_output, out);
     case CharsetKind::kUnknown:

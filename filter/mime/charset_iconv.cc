@@ -119,7 +119,8 @@ const IconvDecoder& ThreadIconvDecoder(std::string_view canonical, const char* i
   return cache.Get(canonical, iconv_name);
 }
 
-bool ConvertWithIconv(iconv_t cd, std::string_view in, size_t unit, bool verify, std::string* out) {
+bool ConvertWithIconv(iconv_t cd, std::string_view in, size_t unit, bool verify, std::string* out,
+                      InvalidSequenceHandler on_invalid) {
   iconv(cd, nullptr, nullptr, nullptr, nullptr);  // back to the initial shift state
   const size_t start = out->size();
   // Three UTF-8 bytes per input byte covers every single- and double-byte charset; the
@@ -143,10 +144,25 @@ bool ConvertWithIconv(iconv_t cd, std::string_view in, size_t unit, bool verify,
       flushing = true;  // emit what a stateful decoder still holds
       continue;
     }
-    if (err == E2BIG || cap - used < 4) {
+    if (err == E2BIG || cap - used < 8) {
       cap = cap * 2 + 16;
       out->resize(start + cap);
       if (err == E2BIG) continue;
+    }
+    if (err == EILSEQ && on_invalid != nullptr) {
+      size_t produced = 0;
+      size_t consumed =
+          on_invalid(std::string_view(inp, inleft), out->data() + start + used, &produced);
+      if (consumed > 0) {
+        if (produced == 3 && std::memcmp(out->data() + start + used, kReplacementUtf8, 3) == 0) {
+          clean = false;  // handled, but as an unknown character
+        }
+        used += produced;
+        inp += consumed;
+        inleft -= consumed;
+        iconv(cd, nullptr, nullptr, nullptr, nullptr);
+        continue;
+      }
     }
     if ((err == EILSEQ || err == EINVAL) && !flushing) {
       std::memcpy(out->data() + start + used, kReplacementUtf8, 3);

@@ -33,6 +33,12 @@ const IconvDecoder& ThreadIconvDecoder(std::string_view canonical, const char* i
 // resumes one code unit (`unit` bytes) later; an incomplete sequence at the end becomes
 // one U+FFFD. With verify, output that is not valid UTF-8 (glibc lets some through for
 // unusual names) is repaired. Returns true when clean.
-bool ConvertWithIconv(iconv_t cd, std::string_view in, size_t unit, bool verify, std::string* out);
+//
+// on_invalid, when given, is offered each invalid position first: it may decode the bytes
+// at the start of `rest` itself, writing at most 8 bytes of UTF-8 to buf and their count
+// to *produced, and returns how many input bytes it consumed (0: not handled).
+using InvalidSequenceHandler = size_t (*)(std::string_view rest, char* buf, size_t* produced);
+bool ConvertWithIconv(iconv_t cd, std::string_view in, size_t unit, bool verify, std::string* out,
+                      InvalidSequenceHandler on_invalid = nullptr);
 
 }  // namespace sluice::mime

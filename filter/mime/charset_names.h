@@ -18,6 +18,8 @@ enum class CharsetKind {
   kUtf16,         // UTF-16, byte order from the BOM or guessed
   kUtf32,         // UTF-32, likewise
   kUnicodeFixed,  // UTF-16LE/BE, UTF-32LE/BE via iconv, a leading BOM dropped
+  kEucJp,         // EUC-JP with NEC/IBM extensions (charset_japanese.h)
+  kIso2022Jp,     // ISO-2022-JP (CP50221 flavour) via EUC-JP
   kIconv,         // any other label: iconv_name
   kUnknown,       // not a plausible charset name (iconv is not even asked)
 };

@@ -179,6 +179,46 @@ TEST(CharsetTest, ByteTablesMatchIconvForEverySingleByteCharset) {
   }
 }
 
+// Japanese mail readers decode iso-2022-jp and euc-jp with Microsoft's extensions
+// (CP50221, eucJP-ms); expectations were checked with Python (euc_jis_2004, cp932,
+// iso2022_jp_ext, iso2022_jp_2), which needs a different codec for each.
+TEST(CharsetTest, JapaneseExtensionsDecodeLikeMailReaders) {
+  std::string out;
+  // php-mime-mail-parser issue 116: NEC row 13 "№" inside ESC $ B.
+  EXPECT_EQ(AppendUtf8("iso-2022-jp", "\x1b$B'('%-b\x1b(B41 \x1b$B'`'d\x1b(B 28.09.2016", &out),
+            CharsetResult::kOk);
+  EXPECT_EQ(out, "ЖД№41 от 28.09.2016");
+  out.clear();
+  EXPECT_EQ(AppendUtf8("iso-2022-jp",
+                       "\x1b(I12\x1b(B \x0e"
+                       "1\x0f",
+                       &out),
+            CharsetResult::kOk);
+  EXPECT_EQ(out, "ｱｲ ｱ");  // half-width katakana by ESC ( I and by SO/SI
+  out.clear();
+  EXPECT_EQ(AppendUtf8("iso-2022-jp", "\x1b$(D0!\x1b(B", &out), CharsetResult::kOk);
+  EXPECT_EQ(out, "丂");  // JIS X 0212
+  out.clear();
+  EXPECT_EQ(AppendUtf8("iso-2022-jp", "\x1b$B!A\x1b(B", &out), CharsetResult::kOk);
+  EXPECT_EQ(out, "〜");  // WAVE DASH as in Python, not CP932's FULLWIDTH TILDE
+  out.clear();
+  EXPECT_EQ(AppendUtf8("iso-2022-jp", "\x1b$ADc\x1b(B", &out), CharsetResult::kOk);
+  EXPECT_EQ(out, "你");  // ISO-2022-JP-2's GB 2312 designation: glibc's decoder takes over
+  out.clear();
+  EXPECT_EQ(AppendUtf8("iso-2022-jp", "\x1b$BF", &out), CharsetResult::kInvalidBytes);
+  EXPECT_EQ(out, std::string(kFffd));  // half a character
+  out.clear();
+  EXPECT_EQ(AppendUtf8("euc-jp", "\xad\xa1\xa4\xa2", &out), CharsetResult::kOk);
+  EXPECT_EQ(out, "①あ");
+  out.clear();
+  EXPECT_EQ(AppendUtf8("euc-jp",
+                       "a\xa9\xa1"
+                       "b",
+                       &out),
+            CharsetResult::kInvalidBytes);
+  EXPECT_EQ(out, "a" + std::string(kFffd) + "b");  // an empty cell: one U+FFFD for the pair
+}
+
 TEST(CharsetTest, LabelsAreCaseInsensitiveAndTrimmed) {
   std::string a, b, c;
   AppendUtf8("KOI8-R", "\xf0\xd2\xc9\xd7\xc5\xd4", &a);
