@@ -106,15 +106,20 @@ namespace {
 
 // Open-addressing table over kTags keyed by HashTagName, so a lookup is one hash (which
 // the renderer computes anyway) and usually one name comparison.
-constexpr size_t kTagSlots = 256;  // power of two, > 3x the number of tags
+constexpr size_t kTagSlots = 1024;  // power of two, ~12x the number of tags: short probes
 
 struct TagTable {
-  const TagInfo* slots[kTagSlots] = {};
+  struct Slot {
+    uint32_t hash = 0;
+    const TagInfo* tag = nullptr;
+  };
+  Slot slots[kTagSlots];
   TagTable() {
     for (const TagInfo& t : kTags) {
-      size_t i = HashTagName(t.name) & (kTagSlots - 1);
-      while (slots[i] != nullptr) i = (i + 1) & (kTagSlots - 1);
-      slots[i] = &t;
+      uint32_t h = HashTagName(t.name);
+      size_t i = h & (kTagSlots - 1);
+      while (slots[i].tag != nullptr) i = (i + 1) & (kTagSlots - 1);
+      slots[i] = Slot{h, &t};
     }
   }
 };
@@ -125,9 +130,9 @@ const TagInfo& LookupTag(std::string_view name, uint32_t hash) {
   static const TagTable table;
   if (name.empty() || name.size() > kLongestTagName) return kUnknownTag;
   for (size_t i = hash & (kTagSlots - 1);; i = (i + 1) & (kTagSlots - 1)) {
-    const TagInfo* t = table.slots[i];
-    if (t == nullptr) return kUnknownTag;
-    if (EqualsLower(name, t->name)) return *t;
+    const TagTable::Slot& slot = table.slots[i];
+    if (slot.tag == nullptr) return kUnknownTag;
+    if (slot.hash == hash && EqualsLower(name, slot.tag->name)) return *slot.tag;
   }
 }
 
@@ -202,14 +207,11 @@ Attr ClassifyAttribute(std::string_view name) {
 size_t ParseAttributes(std::string_view html, size_t pos, Tag* tag) {
   const size_t n = html.size();
   while (true) {
-    while (pos < n && (IsHtmlSpace(html[pos]) || html[pos] == '/')) ++pos;
+    while (pos < n && (MarkupClassOf(html[pos]) & (kMcSpace | kMcSlash))) ++pos;
     if (pos >= n) return std::string_view::npos;
     if (html[pos] == '>') return pos + 1;
     size_t name_begin = pos++;  // the first character may be '=' (it is then part of the name)
-    while (pos < n && !IsHtmlSpace(html[pos]) && html[pos] != '/' && html[pos] != '>' &&
-           html[pos] != '=') {
-      ++pos;
-    }
+    while (pos < n && !MarkupClassOf(html[pos])) ++pos;
     Attribute attr{html.substr(name_begin, pos - name_begin), {}};
     size_t after_name = pos;
     while (pos < n && IsHtmlSpace(html[pos])) ++pos;
@@ -226,7 +228,7 @@ size_t ParseAttributes(std::string_view html, size_t pos, Tag* tag) {
         pos = end + 1;
       } else {
         size_t begin = pos;
-        while (pos < n && !IsHtmlSpace(html[pos]) && html[pos] != '>') ++pos;
+        while (pos < n && !(MarkupClassOf(html[pos]) & (kMcSpace | kMcGt))) ++pos;
         attr.value = html.substr(begin, pos - begin);
       }
     } else {

@@ -103,7 +103,10 @@ int HexValue(char c) {
 }
 
 int32_t LookupNamedColor(std::string_view name) {
-  if (name.size() > 20) return kNoColor;
+  // Every name starts with a letter; "#ff0000" and "3D..." skip the search.
+  if (name.size() < 3 || name.size() > 20 || (name[0] | 0x20) < 'a' || (name[0] | 0x20) > 'z') {
+    return kNoColor;
+  }
   char lower[20];
   for (size_t i = 0; i < name.size(); ++i) lower[i] = Lower(name[i]);
   std::string_view key(lower, name.size());

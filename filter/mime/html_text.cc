@@ -53,6 +53,7 @@ struct Frame {
   bool pre = false;
   bool link = false;        // this frame is the <a> whose text is being captured
   bool link_color = false;  // color is the reader's link colour, not one the sender chose
+  bool visible = true;      // text here is shown: computed once when the frame is pushed
   TagId id = TagId::kOther;
 };
 
@@ -68,15 +69,30 @@ class Renderer {
  private:
   // Text output ------------------------------------------------------------------------
   void Text(std::string_view text);
-  void TextWithReferences(size_t begin, size_t end);
+  size_t WriteSourceText(size_t pos);
+  template <bool kStopAtMarkup>
+  const unsigned char* WriteCollapsed(const unsigned char* p, const unsigned char* end);
   void WriteText(std::string_view text);
+  void CountVisibleRun(std::string_view text);
   void WritePreText(std::string_view text);
-  void Flush();
+  // Writes the pending separator before the next visible byte (none at the very start).
+  void Flush() {
+    if (wrote_any_) {
+      if (pending_breaks_ > 0) {
+        out_->text.append(static_cast<size_t>(pending_breaks_), '\n');
+      } else if (pending_space_) {
+        out_->text += ' ';
+      }
+    }
+    pending_breaks_ = 0;
+    pending_space_ = false;
+    wrote_any_ = true;
+  }
   void Break(int lines) {
     if (Visible()) pending_breaks_ = std::max(pending_breaks_, lines);
   }
   void Space() { pending_space_ = true; }
-  bool Visible() const;
+  bool Visible() const { return stack_.back().visible; }
 
   // Markup --------------------------------------------------------------------------------
   size_t Markup(size_t pos);
@@ -123,24 +139,11 @@ class Renderer {
   std::string decoded_;    // scratch for entity-decoded text and attribute values
 };
 
-bool Renderer::Visible() const {
-  const Frame& f = stack_.back();
+// Whether text in frame f's style can be seen (see the file comment for the rules).
+bool ComputeVisible(const Frame& f) {
   if (f.hidden || f.visibility_hidden || f.tiny_font || f.color == kTransparent) return false;
   int32_t fg = f.color == kNoColor ? 0x000000 : f.color;
   return !internal::SameColor(fg, f.background);
-}
-
-void Renderer::Flush() {
-  if (wrote_any_) {
-    if (pending_breaks_ > 0) {
-      out_->text.append(static_cast<size_t>(pending_breaks_), '\n');
-    } else if (pending_space_) {
-      out_->text.push_back(' ');
-    }
-  }
-  pending_breaks_ = 0;
-  pending_space_ = false;
-  wrote_any_ = true;
 }
 
 // True when text holds something a reader would call a character of a word: an ASCII
@@ -183,44 +186,55 @@ void Renderer::Text(std::string_view text) {
     }
     return;
   }
+  const size_t before = out_->text.size();
   if (stack_.back().pre) {
     WritePreText(text);
   } else {
     WriteText(text);
   }
-  if (!run_counted_ && HasWordChar(text)) {
-    run_counted_ = true;
-    const int32_t c = stack_.back().color;
-    // Near-black greys (#333, #404040) are how many senders write "black": not coloured.
-    // Nor are links in the reader's link colour.
-    if (c >= 0 && !stack_.back().link_color &&
-        (((c >> 16) & 0xff) > 0x40 || ((c >> 8) & 0xff) > 0x40 || (c & 0xff) > 0x40)) {
-      ++out_->colored_text;
-    }
+  if (!run_counted_ && out_->text.size() != before) CountVisibleRun(text);
+}
+
+void Renderer::CountVisibleRun(std::string_view text) {
+  if (!HasWordChar(text)) return;
+  run_counted_ = true;
+  const Frame& f = stack_.back();
+  const int32_t c = f.color;
+  // Near-black greys (#333, #404040) are how many senders write "black": not coloured.
+  // Nor are links in the reader's link colour.
+  if (c >= 0 && !f.link_color &&
+      (((c >> 16) & 0xff) > 0x40 || ((c >> 8) & 0xff) > 0x40 || (c & 0xff) > 0x40)) {
+    ++out_->colored_text;
   }
 }
 
-// Byte classes for WriteText: 0 ordinary, 1 HTML whitespace, 2 the lead byte of a
-// character WriteText rewrites (U+00A0, U+00AD, U+200B-D, U+2060, U+FEFF).
-constexpr std::array<uint8_t, 256> kByteClass = [] {
+// Byte classes for WriteCollapsed: 0 ordinary, 1 HTML whitespace, 2 the lead byte of a
+// character it rewrites (U+00A0, U+00AD, U+200B-D, U+2060, U+FEFF), 3 markup ('<', '&')
+// when reading the source rather than decoded text.
+constexpr std::array<uint8_t, 256> MakeByteClass(bool markup) {
   std::array<uint8_t, 256> t{};
   for (unsigned char c : {' ', '\t', '\n', '\r', '\f'}) t[c] = 1;
   t[0xC2] = t[0xE2] = t[0xEF] = 2;
+  if (markup) t['<'] = t['&'] = 3;
   return t;
-}();
+}
+constexpr std::array<uint8_t, 256> kTextClass = MakeByteClass(false);
+constexpr std::array<uint8_t, 256> kSourceClass = MakeByteClass(true);
 
 // Collapses whitespace like a browser; drops the zero-width characters spammers put inside
 // words (U+00AD, U+200B-U+200D, U+2060, U+FEFF) and turns U+00A0 into a plain space.
-void Renderer::WriteText(std::string_view text) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
-  const unsigned char* end = p + text.size();
+// Returns where it stopped: at end, or (kStopAtMarkup) at a '<' or '&'.
+template <bool kStopAtMarkup>
+const unsigned char* Renderer::WriteCollapsed(const unsigned char* p, const unsigned char* end) {
+  const std::array<uint8_t, 256>& cls_of = kStopAtMarkup ? kSourceClass : kTextClass;
   while (p < end) {
-    const uint8_t cls = kByteClass[*p];
+    const uint8_t cls = cls_of[*p];
     if (cls == 1) {
       pending_space_ = true;
       ++p;
       continue;
     }
+    if (kStopAtMarkup && cls == 3) break;
     if (cls == 2) {
       const size_t left = end - p;
       if (p[0] == 0xC2 && left >= 2 && p[1] == 0xA0) {
@@ -241,10 +255,29 @@ void Renderer::WriteText(std::string_view text) {
     }
     // A run of ordinary bytes is copied at once.
     const unsigned char* run = p++;
-    while (p < end && kByteClass[*p] == 0) ++p;
+    while (p < end && cls_of[*p] == 0) ++p;
     if (pending_space_ || pending_breaks_ || !wrote_any_) Flush();
     out_->text.append(reinterpret_cast<const char*>(run), p - run);
   }
+  return p;
+}
+
+void Renderer::WriteText(std::string_view text) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
+  WriteCollapsed<false>(p, p + text.size());
+}
+
+// WriteSourceText: visible character data straight from the source, up to the next '<' or
+// '&'; returns that position. Same effect as Text() on the chunk, without a second pass.
+size_t Renderer::WriteSourceText(size_t pos) {
+  const unsigned char* base = reinterpret_cast<const unsigned char*>(html_.data());
+  const size_t before = out_->text.size();
+  const unsigned char* stop = WriteCollapsed<true>(base + pos, base + html_.size());
+  const size_t end = stop - base;
+  if (!run_counted_ && out_->text.size() != before) {
+    CountVisibleRun(html_.substr(pos, end - pos));
+  }
+  return end;
 }
 
 void Renderer::WritePreText(std::string_view text) {
@@ -338,22 +371,28 @@ size_t Renderer::RawText(size_t pos, std::string_view name, bool visible) {
 bool Renderer::AddLink(const Attribute* attr, UrlSource source) {
   if (attr == nullptr) return false;
   std::string_view value = Decode(attr->value);
-  std::string url;
-  url.reserve(value.size());
   // Browsers strip leading/trailing whitespace and drop tabs and newlines anywhere.
   while (!value.empty() && static_cast<unsigned char>(value.front()) <= ' ') value.remove_prefix(1);
   while (!value.empty() && static_cast<unsigned char>(value.back()) <= ' ') value.remove_suffix(1);
-  for (char c : value) {
-    if (c != '\t' && c != '\n' && c != '\r') url.push_back(c);
-  }
-  if (url.empty()) return false;
-  if (url.size() > kMaxDataUrl &&
-      internal::EqualsLower(std::string_view(url).substr(0, 5), "data:")) {
+  if (value.size() > kMaxDataUrl && internal::EqualsLower(value.substr(0, 5), "data:")) {
     // Inline images can be megabytes of base64; the media type is what matters.
-    size_t comma = url.find(',');
-    url.resize(std::min(comma == std::string::npos ? kMaxDataUrl : comma + 1, kMaxDataUrl));
+    size_t comma = value.find(',');
+    value = value.substr(
+        0, std::min(comma == std::string_view::npos ? kMaxDataUrl : comma + 1, kMaxDataUrl));
   }
-  out_->links.push_back(HtmlLink{std::move(url), std::string(), source});
+  if (value.empty()) return false;
+  HtmlLink& link = out_->links.emplace_back();
+  link.source = source;
+  link.url.assign(value.data(), value.size());
+  bool has_breaks = false;
+  for (char c : value) has_breaks |= (c == '\t') | (c == '\n') | (c == '\r');
+  if (has_breaks) {
+    std::erase_if(link.url, [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
+    if (link.url.empty()) {
+      out_->links.pop_back();
+      return false;
+    }
+  }
   return true;
 }
 
@@ -382,32 +421,33 @@ void Renderer::Run() {
   const size_t n = html_.size();
   size_t pos = 0;
   while (pos < n) {
-    const void* lt = std::memchr(html_.data() + pos, '<', n - pos);
-    size_t text_end = lt ? static_cast<const char*>(lt) - html_.data() : n;
-    TextWithReferences(pos, text_end);
-    if (text_end >= n) break;
-    pos = Markup(text_end);
+    const Frame& f = stack_.back();
+    if (f.visible && !f.pre) {
+      pos = WriteSourceText(pos);  // the common case: one pass, straight to the output
+    } else {
+      const void* lt = std::memchr(html_.data() + pos, '<', n - pos);
+      size_t end = lt ? static_cast<const char*>(lt) - html_.data() : n;
+      const void* amp = std::memchr(html_.data() + pos, '&', end - pos);
+      if (amp) end = static_cast<const char*>(amp) - html_.data();
+      Text(html_.substr(pos, end - pos));
+      pos = end;
+    }
+    if (pos >= n) break;
+    if (html_[pos] == '&') {
+      decoded_.clear();
+      size_t used = internal::DecodeCharRef(html_.substr(pos), /*in_attribute=*/false, &decoded_);
+      if (used == 0) {
+        Text("&");
+        used = 1;
+      } else {
+        Text(decoded_);
+      }
+      pos += used;
+    } else {
+      pos = Markup(pos);
+    }
   }
   FinishLink();
-}
-
-void Renderer::TextWithReferences(size_t begin, size_t end) {
-  while (begin < end) {
-    const void* amp = std::memchr(html_.data() + begin, '&', end - begin);
-    size_t at = amp ? static_cast<const char*>(amp) - html_.data() : end;
-    Text(html_.substr(begin, at - begin));
-    if (at >= end) return;
-    decoded_.clear();
-    size_t used =
-        internal::DecodeCharRef(html_.substr(at, end - at), /*in_attribute=*/false, &decoded_);
-    if (used == 0) {
-      Text("&");
-      used = 1;
-    } else {
-      Text(decoded_);
-    }
-    begin = at + used;
-  }
 }
 
 // Markup: html_[pos] == '<'. Handles whatever starts there and returns the position after it.
@@ -440,17 +480,20 @@ size_t Renderer::Markup(size_t pos) {
     }
     return html_[name_begin] == '>' ? name_begin + 1 : SkipTo(name_begin, '>');
   }
-  size_t name_end = name_begin + 1;
-  while (name_end < n && !internal::IsHtmlSpace(html_[name_end]) && html_[name_end] != '/' &&
-         html_[name_end] != '>') {
+  // The name, hashed as it is scanned (HashTagName's FNV-1a, inlined).
+  uint32_t hash = 2166136261u;
+  size_t name_end = name_begin;
+  do {
+    hash = (hash ^ static_cast<unsigned char>(internal::AsciiLower(html_[name_end]))) * 16777619u;
     ++name_end;
-  }
+  } while (name_end < n && !(internal::MarkupClassOf(html_[name_end]) &
+                             (internal::kMcSpace | internal::kMcSlash | internal::kMcGt)));
   tag_.name = html_.substr(name_begin, name_end - name_begin);
+  tag_hash_ = hash;
   tag_.present = 0;
   size_t after = internal::ParseAttributes(html_, name_end, &tag_);
   if (after == std::string_view::npos) return n;  // input ended inside the tag
   run_counted_ = false;
-  tag_hash_ = internal::HashTagName(tag_.name);
   const TagInfo& info = internal::LookupTag(tag_.name, tag_hash_);
   if (end_tag) {
     EndTag(info);
@@ -676,6 +719,7 @@ void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
       if (own_background != kNoColor) f.background = own_background;
       break;
   }
+  f.visible = ComputeVisible(f);
   stack_.push_back(f);
 }
 
