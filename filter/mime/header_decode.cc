@@ -36,7 +36,26 @@ struct EncodedWord {
 
 // Parses the word at pos. Returns 1 when well-formed, 0 when there is no word here, -1
 // when it has the shape of one but cannot be decoded (unknown encoding letter).
-int ParseEncodedWord(std::string_view s, size_t pos, EncodedWord* w) {
+// The next "?=" at or after a position. Queries only move forward, so remembering the
+// last answer keeps a value full of unterminated "=?" linear instead of quadratic.
+class CloseFinder {
+ public:
+  explicit CloseFinder(std::string_view s) : s_(s) {}
+  size_t From(size_t pos) {
+    if (!valid_ || (found_ != std::string_view::npos && found_ < pos)) {
+      found_ = s_.find("?=", pos);
+      valid_ = true;
+    }
+    return found_;
+  }
+
+ private:
+  std::string_view s_;
+  size_t found_ = std::string_view::npos;
+  bool valid_ = false;
+};
+
+int ParseEncodedWord(std::string_view s, size_t pos, CloseFinder* closer, EncodedWord* w) {
   size_t i = pos + 2;
   size_t cs_start = i;
   while (i < s.size() && s[i] != '?' && !IsWsp(s[i]) && i - cs_start < 64) ++i;
@@ -45,7 +64,7 @@ int ParseEncodedWord(std::string_view s, size_t pos, EncodedWord* w) {
   if (i + 2 >= s.size() || s[i + 2] != '?') return 0;
   char enc = s[i + 1];
   size_t text_start = i + 3;
-  size_t close = s.find("?=", text_start);
+  size_t close = closer->From(text_start);
   if (close == std::string_view::npos) return 0;
   if (enc != 'b' && enc != 'B' && enc != 'q' && enc != 'Q') return -1;
   if (size_t star = charset.find('*'); star != std::string_view::npos) {
@@ -147,6 +166,7 @@ bool DecodeHeaderText(std::string_view s, std::string_view fallback_charset, std
                       bool* had_8bit) {
   bool ok = true;
   PendingWords pending(out);
+  CloseFinder closer(s);
   size_t text_start = 0;  // start of text not yet emitted
   bool after_word = false;
   size_t pos = 0;
@@ -159,7 +179,7 @@ bool DecodeHeaderText(std::string_view s, std::string_view fallback_charset, std
       continue;
     }
     EncodedWord w;
-    int r = ParseEncodedWord(s, pos, &w);
+    int r = ParseEncodedWord(s, pos, &closer, &w);
     if (r <= 0) {
       if (r < 0) ok = false;
       pos += 2;

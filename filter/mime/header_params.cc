@@ -17,6 +17,9 @@
 namespace sluice::mime {
 namespace {
 
+// More parameters than any real header has (continuations included); the rest is ignored.
+constexpr size_t kMaxParams = 128;
+
 inline bool IsWsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -235,6 +238,10 @@ bool ParseHeaderParams(std::string_view s, HeaderParams* out) {
   std::vector<Section> sections;
   std::string name, value;
   while (i < s.size()) {
+    if (out->params.size() + sections.size() >= kMaxParams) {
+      ok = false;  // real headers carry a handful; this bounds the quadratic joins below
+      break;
+    }
     if (s[i] == ';') {
       ++i;
       continue;

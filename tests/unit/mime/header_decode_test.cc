@@ -171,6 +171,21 @@ TEST(HeaderDecodeTest, AppendsAndSurvivesNulAndHugeInput) {
   EXPECT_EQ(out, expected + " ");
 }
 
+TEST(HeaderDecodeTest, UnterminatedWordsEverywhereStayLinear) {
+  // 1 MiB of "=?a?q?x " with no "?=" anywhere: a rescan for the terminator at every word
+  // would make this take tens of seconds instead of milliseconds.
+  std::string evil;
+  while (evil.size() < (1u << 20)) evil += "=?a?q?x ";
+  std::string out;
+  EXPECT_TRUE(DecodeHeaderText(evil, "", &out));
+  EXPECT_TRUE(out == evil);  // not EXPECT_EQ: a failure would print a megabyte
+  // One terminator at the very end: the first "=?" opens a word that runs to it.
+  evil += "?=";
+  out.clear();
+  DecodeHeaderText(evil, "", &out);
+  EXPECT_LT(out.size(), evil.size());
+}
+
 HeaderParams Params(std::string_view raw, bool* ok = nullptr) {
   HeaderParams p;
   bool r = ParseHeaderParams(UnfoldHeader(raw), &p);
@@ -365,7 +380,22 @@ TEST(HeaderDecodeTest, RealWorldCasesWherePythonDiffers) {
   EXPECT_EQ(Decode("=?iso-8859-1?Q?Matrox_Parhelia=99_now_available?="),
             "Matrox Parhelia™ now available");
   // spamassassin corpus easy-ham-1/02026: raw Latin-1 in a Subject; Python gives U+FFFD.
-  EXPECT_EQ(Decode("Gambler wins \xa3" "7,000"), "Gambler wins £7,000");
+  EXPECT_EQ(Decode("Gambler wins \xa3"
+                   "7,000"),
+            "Gambler wins £7,000");
+}
+
+TEST(HeaderParamsTest, ParameterCountIsBounded) {
+  std::string value = "text/plain";
+  for (int i = 0; i < 5000; ++i)
+    value += "; p" + std::to_string(i) + "*" + std::to_string(i) + "=x";
+  bool ok = true;
+  HeaderParams p = Params(value, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_EQ(p.value, "text/plain");
+  EXPECT_LE(p.params.size(), 128u);
+  EXPECT_GE(p.params.size(), 100u);
+  EXPECT_EQ(p.Get("p0"), "x");
 }
 
 TEST(HeaderParamsTest, ParsingResetsTheOutput) {
