@@ -62,6 +62,7 @@ struct Session {
   Envelope env;
   std::unique_ptr<MessageBuffer> buffer;
   std::optional<std::string> subject;
+  std::string message_id;  // as received; for the log when scoring fails
   bool outbound = false;
   std::string failure;  // non-empty: something broke; end in the on_error action
 
@@ -70,6 +71,7 @@ struct Session {
     const Config& c = engine->config();
     env = client;
     subject.reset();
+    message_id.clear();
     outbound = trusted_client;
     failure.clear();
     if (!buffer) {
@@ -224,6 +226,9 @@ sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
     if (!s->engine) return Answer(s, SMFIS_CONTINUE);  // no MAIL FROM seen: nothing to score
     const std::string_view v = value ? value : "";
     if (!s->subject && name && strcasecmp(name, "Subject") == 0) s->subject = std::string(v);
+    if (s->message_id.empty() && name && strcasecmp(name, "Message-ID") == 0) {
+      s->message_id = std::string(v.substr(0, 998));
+    }
     std::string line = name ? name : "";
     line += ": ";
     // The MTA joins folded lines with a bare LF; the message is CRLF throughout.
@@ -280,10 +285,14 @@ sfsistat Finish(SMFICTX* ctx, Session* s) {
     result.verdict.action =
         c.on_error == ErrorPolicy::kTempfail ? Action::kTempfail : Action::kAccept;
     result.verdict.notes.push_back("milter error: " + s->failure);
+    result.facts.message_id = s->message_id;
+    result.facts.subject = s->subject.value_or("");
   }
   if (s->buffer->truncated()) {
+    // Past max_scan_bytes the body was skipped (SMFIS_SKIP), so the total is a lower bound.
     result.verdict.notes.push_back("scanned " + std::to_string(s->buffer->kept_bytes()) + " of " +
-                                   std::to_string(s->buffer->total_bytes()) + " bytes");
+                                   std::to_string(s->buffer->total_bytes()) +
+                                   " bytes received (rest of the body skipped)");
   }
   result.facts.size = s->buffer->total_bytes();
 
