@@ -76,6 +76,23 @@ bool BareIpv4UrlAt(std::string_view s, size_t pos) {
   return s[i] == '/' || (s[i] == ':' && i + 1 < s.size() && IsDigit(s[i + 1]));
 }
 
+// True when the host after "www." (at pos) is a valid start with a dot inside it:
+// "www.example.com" yes; "www.example", "www.-x" and "www." no. Reads only host characters.
+bool WwwHostHasDot(std::string_view s, size_t pos) {
+  if (pos >= s.size() || !(IsAlnum(s[pos]) || U(s[pos]) >= 0x80)) return false;
+  bool dot = false;
+  for (size_t i = pos; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '.') {
+      dot = true;
+    } else if (!(IsAlnum(c) || c == '-' || c == '_' || c == '%' || U(c) >= 0x80)) {
+      break;
+    }
+    if (dot && c != '.') return true;  // a dot followed by another host character
+  }
+  return false;
+}
+
 // Trims what running text puts after a URL: sentence punctuation and closing brackets or
 // quotes without a partner inside the URL ("(see http://x.com/a_(b))." keeps "_(b)").
 size_t TrimUrlEnd(std::string_view s, size_t begin, size_t end) {
@@ -265,21 +282,25 @@ void FindTextUrls(std::string_view text, std::vector<std::string>* out) {
       ++i;
       continue;
     }
+    // A URL needs a host: an alphanumeric, an IPv6 '[' or a non-ASCII (IDN) first character,
+    // and for "www." a dot inside the host ("www.example" alone is a word, not a link). The
+    // host is checked before the whole URL is scanned, so a rejected candidate costs only
+    // its host and the scan stays linear.
+    const unsigned char h0 = U(text[host_begin]);
+    if (!(IsAlnum(static_cast<char>(h0)) || h0 == '[' || h0 >= 0x80)) {
+      i = host_begin > i ? host_begin : i + 1;
+      continue;
+    }
+    const bool www = host_begin == i && c == 'w';
+    if (www && !WwwHostHasDot(text, i + 4)) {
+      i += 4;
+      continue;
+    }
     size_t end = host_begin;
     while (end < n && UrlStopLength(text, end) == 0) ++end;
     end = TrimUrlEnd(text, i, end);
-    // A URL needs a host: an alphanumeric, an IPv6 '[' or a non-ASCII (IDN) first character,
-    // and for "www." at least one more dot ("www.example" alone is a word, not a link).
-    bool has_host = end > host_begin && (IsAlnum(text[host_begin]) || text[host_begin] == '[' ||
-                                         U(text[host_begin]) >= 0x80);
-    if (has_host && host_begin == i && c == 'w') {
-      std::string_view rest = text.substr(i + 4, end - i - 4);
-      size_t host_end = rest.find_first_of("/?#:");
-      rest = rest.substr(0, host_end);
-      has_host = !rest.empty() && rest.find('.') != std::string_view::npos && IsAlnum(rest[0]);
-    }
-    if (!has_host) {
-      i = host_begin > i ? host_begin : i + 1;
+    if (end <= host_begin || (www && !WwwHostHasDot(text.substr(0, end), i + 4))) {
+      i = end > i + 1 ? end : i + 1;
       continue;
     }
     out->emplace_back(text.substr(i, end - i));

@@ -70,6 +70,9 @@ TEST(FindTextUrls, NotUrls) {
   EXPECT_TRUE(Find("").empty());
   EXPECT_TRUE(Find("http://").empty());
   EXPECT_TRUE(Find("www.").empty());
+  EXPECT_TRUE(Find("www.example.").empty());
+  EXPECT_TRUE(Find("www.-x.com").empty());
+  EXPECT_EQ(Find("www.-x.com www.ok.com"), Urls{"www.ok.com"});
 }
 
 TEST(FindTextUrls, IdnAndNonAscii) {
@@ -89,6 +92,20 @@ TEST(FindTextUrls, LinearOnPathologicalInput) {
   std::vector<std::string> out;
   FindTextUrls(text, &out);  // finishes; "http://http://..." has no valid host
   for (const std::string& u : out) EXPECT_FALSE(u.empty());
+
+  // Rejected "www." candidates must not rescan the rest of the text each time (this input
+  // took minutes when they did).
+  std::string fake;
+  for (int i = 0; i < 100000; ++i) fake += "www.-,";
+  out.clear();
+  FindTextUrls(fake, &out);
+  EXPECT_TRUE(out.empty());
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += " www.x.y www.z.";
+  out.clear();
+  FindTextUrls(many, &out);
+  ASSERT_EQ(out.size(), 100000u);  // "www.z." has no dot inside its host once trimmed
+  EXPECT_EQ(out[0], "www.x.y");
 }
 
 TEST(UrlHost, Basics) {
