@@ -64,6 +64,7 @@ Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& 
     const double f = std::clamp(clue.prob, 1e-6, 1 - 1e-6);
     sum_log_ham += std::log(f);
     sum_log_spam += std::log1p(-f);
+    result.log_odds += std::log(f) - std::log1p(-f);
   }
   const uint32_t k = result.clues_used;
   result.spam_log_tail = LogChi2Q(-2 * sum_log_spam, k);

@@ -38,6 +38,8 @@ struct Classification {
   double spam_log_tail = 0;
   double ham_log_tail = 0;
   uint32_t clues_used = 0;
+  // Sum of ln(f / (1 - f)) over the clues: naive-Bayes log odds, for ranking studies.
+  double log_odds = 0;
 };
 
 // Robinson's f(w) for one token.

@@ -6,7 +6,7 @@
 namespace sluice::bayes {
 
 std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, uint32_t folds,
-                                  const ClassifierOptions& options) {
+                                  const ClassifierOptions& options, CvRank rank) {
   if (folds < 2) folds = 2;
   std::unordered_map<uint64_t, TokenCounts> all;
   ModelTotals all_totals;
@@ -37,7 +37,10 @@ std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, u
         counts[t].ham = it->second.ham - out.ham;
       }
       const Classification c = Classify(counts, totals, options, &clues);
-      scored[i] = {c.probability, m.spam};
+      double score = c.probability;
+      if (rank == CvRank::kMargin) score = c.ham_log_tail - c.spam_log_tail;
+      if (rank == CvRank::kLogOdds) score = c.log_odds;
+      scored[i] = {score, m.spam};
     }
   }
   return scored;

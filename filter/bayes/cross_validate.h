@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "filter/bayes/classifier.h"
@@ -19,10 +20,16 @@ namespace sluice::bayes {
 struct LabelledTokens {
   std::vector<uint64_t> hashes;  // distinct
   bool spam = false;
+  std::string name;  // for reports
 };
 
-// Returns one Scored (the Bayes probability) per message, in input order.
+// What a message's score is, for ranking studies.
+enum class CvRank { kProbability, kMargin, kLogOdds };
+
+// Returns one Scored per message, in input order: the Bayes probability, or the chi-square
+// margin (ham_log_tail - spam_log_tail), or the log odds.
 std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, uint32_t folds,
-                                  const ClassifierOptions& options);
+                                  const ClassifierOptions& options,
+                                  CvRank rank = CvRank::kProbability);
 
 }  // namespace sluice::bayes

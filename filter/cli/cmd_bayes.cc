@@ -7,6 +7,7 @@
 //   cv                 k-fold cross-validation on given spam and ham (in memory; tuning)
 //   metrics FILE       FP/FN, (1-AUC)% and recall at FP budgets of "spam|ham<TAB>score" lines
 // Exit status: 0 ok, 2 the store cannot be opened (missing, locked, corrupt) or bad input.
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
@@ -37,6 +38,8 @@ struct BayesArgs {
   uint32_t osb = 0;
   bayes::ClassifierOptions classifier;
   // metrics
+  std::string rank = "probability";
+  uint32_t show_errors = 0;
   std::string scores_file;
   double threshold = 0.5;
 };
@@ -164,12 +167,12 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
     for (const std::string& path : paths) {
       WalkMail(
           path,
-          [&](const std::string&, std::string_view data) {
+          [&](const std::string& name, std::string_view data) {
             if (data.size() > config->scoring.max_scan_bytes) {
               data = data.substr(0, config->scoring.max_scan_bytes);
             }
             tokenizer.Tokenize(parser.Parse(data), &tokens);
-            messages.push_back({tokens.hashes(), spam});
+            messages.push_back({tokens.hashes(), spam, name});
           },
           [](const std::string& name, const std::string& error) {
             std::fprintf(stderr, "sluice bayes cv: skipped %s: %s\n", name.c_str(), error.c_str());
@@ -186,12 +189,36 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
         j >= ham.size() || (i < spam.size() && i * ham.size() <= j * spam.size());
     mixed.push_back(std::move(take_spam ? spam[i++] : ham[j++]));
   }
-  const auto scored = bayes::CrossValidate(mixed, args.folds, args.classifier);
+  bayes::CvRank rank = bayes::CvRank::kProbability;
+  if (args.rank == "margin") rank = bayes::CvRank::kMargin;
+  if (args.rank == "log-odds") rank = bayes::CvRank::kLogOdds;
+  const auto scored = bayes::CrossValidate(mixed, args.folds, args.classifier, rank);
   char label[96];
   std::snprintf(label, sizeof label, "osb=%u s=%.3g x=%.3g md=%.3g mc=%u", args.osb,
                 args.classifier.strength, args.classifier.unknown_prob, args.classifier.min_dev,
                 args.classifier.max_clues);
   PrintMetrics(label, bayes::Evaluate(scored, args.threshold), args.threshold);
+  if (args.show_errors > 0) {
+    // The hams ranked highest and the spams ranked lowest: where to look next.
+    std::vector<size_t> order(scored.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return scored[a].score > scored[b].score; });
+    size_t shown = 0;
+    for (size_t i = 0; i < order.size() && shown < args.show_errors; ++i) {
+      if (!scored[order[i]].spam) {
+        std::printf("high ham  %.6f %s\n", scored[order[i]].score, mixed[order[i]].name.c_str());
+        ++shown;
+      }
+    }
+    shown = 0;
+    for (size_t i = order.size(); i-- > 0 && shown < args.show_errors;) {
+      if (scored[order[i]].spam) {
+        std::printf("low spam  %.6f %s\n", scored[order[i]].score, mixed[order[i]].name.c_str());
+        ++shown;
+      }
+    }
+  }
   return 0;
 }
 
@@ -248,6 +275,9 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
   cv->add_option("--min-dev", args->classifier.min_dev, "ignore |f-0.5| below this");
   cv->add_option("--max-clues", args->classifier.max_clues, "strongest tokens used (0 = all)");
   cv->add_option("--threshold", args->threshold, "probability counted as spam (0.5)");
+  cv->add_option("--rank", args->rank, "rank by probability (default), margin or log-odds")
+      ->check(CLI::IsMember({"probability", "margin", "log-odds"}));
+  cv->add_option("--show-errors", args->show_errors, "list the N worst-ranked ham and spam");
   cv->callback([args, &globals] { globals.exit_code = CrossValidation(*args, globals); });
 
   auto* metrics = cmd->add_subcommand("metrics", "accuracy of \"spam|ham<TAB>score\" lines");
