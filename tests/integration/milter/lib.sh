@@ -140,6 +140,7 @@ fx_postfix_start() {
   local port=$1 sink=$2 milter=$3 default=${4:-tempfail}
   local P=$W/pfx
   mkdir -p "$P/conf" "$P/queue" "$P/data"
+  chown postfix "$P/data"
   cat >"$P/conf/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $P/queue
@@ -241,4 +242,14 @@ fx_netns() {
   if [ -z "${SLUICE_IN_NETNS:-}" ] && [ "${NETNS:-1}" = 1 ] && unshare --net true 2>/dev/null; then
     exec unshare --net -- env SLUICE_IN_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
   fi
+}
+
+# fx_log_match MARKER REGEX [LOG]: waits until the score-log line with MARKER matches REGEX.
+fx_log_match() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    grep -F -- "$1" "${3:-$W/score.log}" 2>/dev/null | grep -Eq -- "$2" && return 0
+    sleep 0.1
+  done
+  return 1
 }
