@@ -18,7 +18,8 @@ const iconv_t kInvalidCd = reinterpret_cast<iconv_t>(-1);
 // Names of stateful or multi-unit families, which neither fast path may touch even when a
 // probe happens to pass.
 bool IsStatefulFamily(std::string_view name) {
-  for (std::string_view s : {"2022", "utf-7", "utf7", "hz", "16", "32", "ucs", "unicode"}) {
+  for (std::string_view s :
+       {"2022", "utf-7", "utf7", "hz", "utf-16", "utf16", "utf-32", "utf32", "ucs", "unicode"}) {
     if (name.find(s) != std::string_view::npos) return true;
   }
   return false;
