@@ -208,8 +208,16 @@ fx_postfix_stop() {
 # Mail files in the sink (smtp-sink -d writes one file per message).
 fx_sink_files() { find "$W/sink" -type f 2>/dev/null | sort; }
 fx_sink_count() { fx_sink_files | wc -l; }
-# The sink file whose content contains TEXT (first match), or nothing.
-fx_sink_find() { grep -l -F -- "$1" $(fx_sink_files) 2>/dev/null | head -1; }
+# The sink file whose content contains TEXT (first match), waiting up to 10 s for delivery
+# (and for smtp-sink to finish writing it); nothing if it never arrives.
+fx_sink_find() {
+  local i f
+  for ((i = 0; i < 100; i++)); do
+    f=$(grep -l -F -- "$1" $(fx_sink_files) 2>/dev/null | head -1)
+    [ -n "$f" ] && sleep 0.1 && echo "$f" && return 0
+    sleep 0.1
+  done
+}
 
 fx_wait_sink_count() {  # fx_wait_sink_count N [SECONDS]: queue delivery is asynchronous
   local i
