@@ -91,8 +91,11 @@ bool AppendRaw(std::string_view raw, std::string_view fallback, std::string* out
   }
   CharsetNameBuffer buf;
   ResolvedCharset rc = ResolveCharset(fallback, &buf);
-  if (rc.kind != CharsetKind::kAsciiOrUtf8 && rc.kind != CharsetKind::kUtf8 &&
-      rc.kind != CharsetKind::kUnknown) {
+  // Only ASCII-based charsets can describe bytes inside a header line: a UTF-16 body
+  // charset says nothing about them.
+  bool usable = rc.kind == CharsetKind::kWin1252 || rc.kind == CharsetKind::kEucJp ||
+                rc.kind == CharsetKind::kIso2022Jp || rc.kind == CharsetKind::kIconv;
+  if (usable) {
     size_t mark = out->size();
     if (AppendUtf8(fallback, raw, out) == CharsetResult::kOk) return true;
     out->resize(mark);  // the fallback does not fit these bytes either

@@ -150,6 +150,7 @@ TEST(HeaderDecodeTest, RawEightBitBytes) {
   EXPECT_EQ(Decode("caf\xe9 \x93q\x94"), "café “q”");
   EXPECT_EQ(Decode("caf\xe9", "utf-8"), "café");
   EXPECT_EQ(Decode("\xff\xfe", "shift_jis"), "ÿþ");
+  EXPECT_EQ(Decode("caf\xe9", "utf-16"), "café");  // not a charset for header bytes
   had_8bit = true;
   Decode("ascii only", "", nullptr, &had_8bit);
   EXPECT_TRUE(had_8bit);  // left untouched: the flag is only ever set
