@@ -60,6 +60,13 @@ TEST(HtmlText, DropsScriptStyleTitleAndComments) {
   EXPECT_EQ(Text("<!-->x<!--->y"), "xy");  // abruptly closed comments
 }
 
+TEST(HtmlText, StrayTextInHeadIsShownLikeABrowser) {
+  // Everything that belongs in <head> (title, style, script, meta) is dropped, but text
+  // there makes browsers close the head and show it: hiding it would hide it from rules.
+  EXPECT_EQ(Text("<html><head><meta name=x><title>T</title>Buy now</head><body>hi</body>"),
+            "Buy nowhi");
+}
+
 TEST(HtmlText, UnclosedCommentOrRawTextHidesTheRestLikeABrowser) {
   EXPECT_EQ(Text("before<!-- never closed <p>after"), "before");
   EXPECT_EQ(Text("before<script>never closed <p>after"), "before");
