@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# bench/mta.sh [BUILD] - `make bench-mta`: messages/s through Postfix -> milter -> smtp-sink,
+# side by side in one run (one Postfix instance, one smtpd listener per setup):
+#   none          Postfix without a milter (the baseline)
+#   sluice-unix   sluice on a unix: socket
+#   sluice-inet   sluice on inet:127.0.0.1 (TCP_NODELAY + re-armed TCP_QUICKACK)
+#   sluice-notune sluice on inet: with that tuning off (shows the loopback ACK stall)
+#   rspamd        Rspamd 3.4's milter (rspamd_proxy, milter = yes), network checks off,
+#                 if BENCH_RSPAMD=1 and it can be installed/boxed (bench/mta/rspamd.sh)
+# Load: 10 parallel smtp-source workers, each sending corpus test messages (10 files each,
+# BENCH_PER_FILE copies per file). Throughput = messages / wall time of the load; runs
+# alternate setups, median of BENCH_RUNS. Latency: one sequential session, MAIL .. final
+# reply, p50/p99 per setup. Runs in a private network namespace.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
+BUILD=$(cd "$BUILD" && pwd)
+export SLUICE_SOURCE_DIR=$ROOT
+RUNS=${BENCH_RUNS:-3}
+PER_FILE=${BENCH_PER_FILE:-10}
+LAT_N=${BENCH_LATENCY_MESSAGES:-200}
+CORPUS=${CORPUS_DIR:-$ROOT/.cache/corpus}
+source "$ROOT/tests/integration/milter/lib.sh"
+fx_netns "$@"
+fx_init bench-mta
+[ -f "$CORPUS/test.ham" ] || { echo "no corpus in $CORPUS (make corpus)"; exit 1; }
+
+# Payload: the first 100 test messages under 64 KB, ham and spam alternating, mbox
+# "From " line dropped.
+mkdir -p "$W/payload"
+paste -d '\n' <(head -300 "$CORPUS/test.ham") <(head -300 "$CORPUS/test.spam") | while read -r f; do
+  [ -f "$f" ] && [ "$(stat -c %s "$f")" -lt 65536 ] && echo "$f"
+done | head -100 | nl -nrz -w3 | while read -r n f; do
+  sed '1{/^From /d}' "$f" >"$W/payload/$n.eml"
+done
+echo "payload: $(ls "$W/payload" | wc -l) corpus messages, $(du -sk "$W/payload" | cut -f1) KB"
+
+SINK=21330
+smtp-sink -u nobody "127.0.0.1:$SINK" 1024 >/dev/null 2>&1 &
+PIDS+=($!)
+fx_wait_port $SINK || exit 1
+
+# sluice: the shipped rules, the default Bayes store if one is trained, a score log.
+bench_config() {  # bench_config FILE SOCKET
+  cat >"$1" <<YAML
+scoring:
+  rules: [$ROOT/rules/sluice.yaml]
+  rules_cache: \${STATE}/cache
+  bayes:
+    enabled: true
+    db: \${STATE}/bayes
+  # No reject: every message takes the full path (queue + delivery), as with no milter.
+  actions:
+    add_header: 5
+    rewrite_subject: 10
+milter:
+  socket: "$2"
+  socket_mode: "0666"
+log:
+  score_log: $W/score-$(basename "$1" .yaml).log
+YAML
+}
+mkdir -p "$W/run" && chmod 755 "$W/run"
+bench_config "$W/unix.yaml" "unix:$W/run/sluice.sock"
+bench_config "$W/inet.yaml" "inet:21340@127.0.0.1"
+bench_config "$W/notune.yaml" "inet:21341@127.0.0.1"
+declare -A SPID
+fx_sluice_start "$W/unix.yaml" || exit 1
+SPID[sluice-unix]=$SLUICE_PID
+fx_sluice_start "$W/inet.yaml" || exit 1
+SPID[sluice-inet]=$SLUICE_PID
+SLUICE_MILTER_TCP_TUNING=0 fx_sluice_start "$W/notune.yaml" || exit 1
+SPID[sluice-notune]=$SLUICE_PID
+"$SLUICE" --config "$W/inet.yaml" score "$W/payload/001.eml" 2>&1 | grep -q 'bayes unavailable' &&
+  BAYES="rules only (no trained Bayes store)" || BAYES="rules + Bayes"
+echo "sluice scoring: $BAYES"
+
+SETUPS=(none sluice-unix sluice-inet sluice-notune)
+declare -A PORT=([none]=21325 [sluice-unix]=21326 [sluice-inet]=21327 [sluice-notune]=21328 [rspamd]=21329)
+declare -A MILTER=([none]="" [sluice-unix]="unix:$W/run/sluice.sock" [sluice-inet]="inet:127.0.0.1:21340"
+  [sluice-notune]="inet:127.0.0.1:21341" [rspamd]="inet:127.0.0.1:21332")
+if [ "${BENCH_RSPAMD:-1}" = 1 ] && [ -x "$ROOT/bench/mta/rspamd.sh" ]; then
+  if "$ROOT/bench/mta/rspamd.sh" start "$W/rspamd" 21332 >"$W/rspamd.out" 2>&1; then
+    SETUPS+=(rspamd)
+  else
+    echo "rspamd: not measured ($(tail -1 "$W/rspamd.out"))"
+  fi
+fi
+
+fx_postfix_start 21324 $SINK "" accept || exit 1
+for s in "${SETUPS[@]}"; do
+  printf '127.0.0.1:%s inet n - n - - smtpd\n  -o smtpd_milters=%s\n' "${PORT[$s]}" "${MILTER[$s]}" >>"$W/pfx/conf/master.cf"
+done
+postconf -c "$W/pfx/conf" -e default_process_limit=200 smtpd_client_connection_count_limit=0 \
+  smtpd_client_connection_rate_limit=0 smtpd_client_message_rate_limit=0 in_flow_delay=0
+postfix -c "$W/pfx/conf" reload >/dev/null 2>&1
+for s in "${SETUPS[@]}"; do fx_wait_port "${PORT[$s]}" || exit 1; done
+
+queue_drain() {
+  local i
+  for ((i = 0; i < 600; i++)); do
+    [ "$(find "$W/pfx/queue/incoming" "$W/pfx/queue/active" "$W/pfx/queue/maildrop" -type f 2>/dev/null | wc -l)" -eq 0 ] && return 0
+    sleep 0.1
+  done
+}
+load() {  # load PORT -> seconds for 10 workers x 10 files x PER_FILE messages
+  local port=$1 start end w k workers=()
+  start=$(date +%s.%N)
+  for ((w = 0; w < 10; w++)); do
+    (for ((k = 1; k <= 10; k++)); do
+      smtp-source -A -M load.example -s 1 -m "$PER_FILE" -f load@example.org -t load@smtpsink.test \
+        -F "$W/payload/$(printf %03d $((w * 10 + k))).eml" "127.0.0.1:$port" 2>/dev/null
+    done) &
+    workers+=($!)
+  done
+  wait "${workers[@]}"
+  end=$(date +%s.%N)
+  calc "$end - $start"
+}
+cpu_ticks() { [ -n "${1:-}" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
+calc() { awk "BEGIN { print $1 }"; }
+median() { sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+TOTAL=$((100 * PER_FILE))
+declare -A RATES CPU
+for ((r = 1; r <= RUNS; r++)); do
+  order=("${SETUPS[@]}")
+  ((r % 2 == 0)) && order=($(printf '%s\n' "${SETUPS[@]}" | tac))
+  for s in "${order[@]}"; do
+    queue_drain
+    c0=$(cpu_ticks "${SPID[$s]:-}")
+    t=$(load "${PORT[$s]}")
+    CPU[$s]=$(( ${CPU[$s]:-0} + $(cpu_ticks "${SPID[$s]:-}") - c0 ))
+    rate=$(calc "$TOTAL / $t")
+    RATES[$s]="${RATES[$s]:-} $rate"
+    printf 'run %d %-14s %5d msgs in %6.2f s = %7.1f msgs/s\n' "$r" "$s" "$TOTAL" "$t" "$rate"
+  done
+done
+queue_drain
+declare -A LAT
+for s in "${SETUPS[@]}"; do
+  LAT[$s]=$(python3 "$ROOT/bench/mta/latency.py" "${PORT[$s]}" "$LAT_N" "$W/payload")
+done
+
+echo
+echo "## results: $TOTAL corpus messages per run, 10 sessions, median of $RUNS runs; sluice: $BAYES"
+printf '| %-14s | %9s | %8s | %8s | %8s | %10s |\n' setup "msgs/s" "vs none" "p50 ms" "p99 ms" "rejected"
+printf '|%s|\n' "----------------|-----------|----------|----------|----------|------------"
+base=$(echo ${RATES[none]} | tr ' ' '\n' | median)
+for s in "${SETUPS[@]}"; do
+  m=$(echo ${RATES[$s]} | tr ' ' '\n' | median)
+  read -r p50 p99 ok rej <<<"${LAT[$s]}"
+  printf '| %-14s | %9.1f | %7.1f%% | %8s | %8s | %4s/%-5s |\n' "$s" "$m" "$(calc "100 * $m / $base")" "$p50" "$p99" "$rej" "$((ok + rej))"
+done
+HZ=$(getconf CLK_TCK)
+for s in sluice-unix sluice-inet; do
+  engine_us=$(python3 -c "import json,sys; xs=[json.loads(l)['us']['total'] for l in open(sys.argv[1])]; print(sum(xs)/max(1,len(xs)))" "$W/score-${s#sluice-}.log")
+  printf '%s: process CPU %.2f ms/msg, of which scoring (engine) %.2f ms/msg\n' "$s" \
+    "$(calc "1000 * ${CPU[$s]} / $HZ / ($RUNS * $TOTAL)")" "$(calc "$engine_us / 1000")"
+done
+if [[ " ${SETUPS[*]} " == *" rspamd "* ]]; then
+  su=$(echo ${RATES[sluice-unix]} | tr ' ' '\n' | median)
+  rs=$(echo ${RATES[rspamd]} | tr ' ' '\n' | median)
+  printf 'sluice-unix / rspamd throughput: %.2fx\n' "$(calc "$su / $rs")"
+  "$ROOT/bench/mta/rspamd.sh" stop "$W/rspamd" >/dev/null 2>&1
+fi
