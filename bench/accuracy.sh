@@ -50,17 +50,21 @@ cut -f1,3 "$work/sluice.tsv" >"$work/bayes.scores"
 
 bogo_row=""
 if command -v bogofilter >/dev/null; then
-  echo "== bogofilter $(bogofilter -V 2>&1 | head -1 | awk '{print $2}'): training, then scoring (bulk -b)"
+  echo "== bogofilter $(bogofilter -V 2>&1 | head -1 | awk '{print $3}'): training, then scoring (bulk -b)"
   mkdir -p "$work/bogo"
   while read -r f; do bogofilter -C -d "$work/bogo" -s <"$f"; done <"$corpus/train.spam"
   while read -r f; do bogofilter -C -d "$work/bogo" -n <"$f"; done <"$corpus/train.ham"
-  # -T: "file S|H|U spamicity" per message.
-  { bogofilter -C -d "$work/bogo" -T -b <"$corpus/test.spam" | awk '{print "spam\t" $3 "\t" $2}'
-    bogofilter -C -d "$work/bogo" -T -b <"$corpus/test.ham" | awk '{print "ham\t" $3 "\t" $2}'
-  } >"$work/bogo.tsv"
+  # -v -b: "file X-Bogosity: Spam|Ham|Unsure, ..., spamicity=P, ..." per message; its exit
+  # code is the last message's class, so it is not an error here.
+  bogo_classify() { # label list
+    { bogofilter -C -d "$work/bogo" -v -b --spamicity-formats='%0.12e, %0.12e, %0.12e' \
+        <"$2" || true; } |
+      sed -n 's/.*X-Bogosity: \([A-Za-z]*\),.*spamicity=\([^,]*\),.*/'"$1"'\t\2\t\1/p'
+  }
+  { bogo_classify spam "$corpus/test.spam"; bogo_classify ham "$corpus/test.ham"; } >"$work/bogo.tsv"
   cut -f1,2 "$work/bogo.tsv" >"$work/bogo.scores"
   # At its default cutoffs: S is spam, H and U (unsure) are not.
-  awk -F'\t' '{print $1 "\t" ($3 == "S" ? 1 : 0)}' "$work/bogo.tsv" >"$work/bogo.default"
+  awk -F'\t' '{print $1 "\t" ($3 == "Spam" ? 1 : 0)}' "$work/bogo.tsv" >"$work/bogo.default"
   bogo_fpfn=$("$sluice" bayes metrics --threshold 1 "$work/bogo.default" |
     sed 's/.*FP% *\([0-9.]*\) *FN% *\([0-9.]*\).*/\1 \2/')
   bogo_row=$("$sluice" bayes metrics --threshold 0.99 "$work/bogo.scores")

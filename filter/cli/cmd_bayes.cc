@@ -11,6 +11,8 @@
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,8 @@
 #include "filter/cli/command.h"
 #include "filter/engine/mail_source.h"
 #include "filter/mime/message.h"
+#include "filter/rules/rule_set.h"
+#include "filter/verdict/verdict.h"
 
 namespace sluice::cli {
 namespace {
@@ -36,10 +40,13 @@ struct BayesArgs {
   std::vector<std::string> spam, ham;
   uint32_t folds = 5;
   uint32_t osb = 0;
+  uint32_t min_chars = bayes::TokenizerOptions{}.min_word_chars;
+  uint32_t max_chars = bayes::TokenizerOptions{}.max_word_chars;
   bayes::ClassifierOptions classifier;
   // metrics
   std::string rank = "probability";
   uint32_t show_errors = 0;
+  std::vector<double> weights;  // cv: also evaluate rules + Bayes at these bayes weights
   std::string scores_file;
   double threshold = 0.5;
 };
@@ -159,10 +166,26 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   }
   bayes::TokenizerOptions tokenizer_options;
   tokenizer_options.osb_window = args.osb;
+  tokenizer_options.min_word_chars = args.min_chars;
+  tokenizer_options.max_word_chars = args.max_chars;
   const bayes::Tokenizer tokenizer(tokenizer_options);
   mime::Parser parser(config->scoring.limits);
   bayes::TokenList tokens;
   std::vector<bayes::LabelledTokens> messages;
+  std::shared_ptr<const rules::RuleSet> rule_set;
+  if (!args.weights.empty()) {
+    rules::LoadOptions load;
+    load.cache_dir = config->scoring.rules_cache_dir;
+    std::vector<rules::Diagnostic> warnings;
+    auto loaded = rules::RuleSet::Load(config->scoring.rule_files, load, &warnings);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "sluice bayes cv: %s\n", loaded.status().message().c_str());
+      return 2;
+    }
+    rule_set = *loaded;
+  }
+  std::map<std::string, double> rule_scores;
+  std::vector<RuleHit> hits;
   auto load = [&](const std::vector<std::string>& paths, bool spam) {
     for (const std::string& path : paths) {
       WalkMail(
@@ -171,7 +194,15 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
             if (data.size() > config->scoring.max_scan_bytes) {
               data = data.substr(0, config->scoring.max_scan_bytes);
             }
-            tokenizer.Tokenize(parser.Parse(data), &tokens);
+            const mime::Message& message = parser.Parse(data);
+            tokenizer.Tokenize(message, &tokens);
+            if (rule_set) {
+              hits.clear();
+              rule_set->Scan(message, &hits);
+              double sum = 0;
+              for (const RuleHit& hit : hits) sum += hit.score;
+              rule_scores[name] = sum;
+            }
             messages.push_back({tokens.hashes(), spam, name});
           },
           [](const std::string& name, const std::string& error) {
@@ -194,10 +225,20 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   if (args.rank == "log-odds") rank = bayes::CvRank::kLogOdds;
   const auto scored = bayes::CrossValidate(mixed, args.folds, args.classifier, rank);
   char label[96];
-  std::snprintf(label, sizeof label, "osb=%u s=%.3g x=%.3g md=%.3g mc=%u", args.osb,
-                args.classifier.strength, args.classifier.unknown_prob, args.classifier.min_dev,
-                args.classifier.max_clues);
+  std::snprintf(label, sizeof label, "osb=%u w=%u-%u s=%.3g x=%.3g md=%.3g mc=%u", args.osb,
+                args.min_chars, args.max_chars, args.classifier.strength,
+                args.classifier.unknown_prob, args.classifier.min_dev, args.classifier.max_clues);
   PrintMetrics(label, bayes::Evaluate(scored, args.threshold), args.threshold);
+  // Rules + Bayes at the configured spam threshold, for choosing the Bayes weight.
+  const double spam_threshold = config->scoring.thresholds.SpamThreshold();
+  for (double weight : args.weights) {
+    std::vector<bayes::Scored> combined = scored;
+    for (size_t i = 0; i < combined.size(); ++i) {
+      combined[i].score = rule_scores[mixed[i].name] + BayesScore(scored[i].score, weight);
+    }
+    std::snprintf(label, sizeof label, "rules + bayes weight %g", weight);
+    PrintMetrics(label, bayes::Evaluate(combined, spam_threshold), spam_threshold);
+  }
   if (args.show_errors > 0) {
     // The hams ranked highest and the spams ranked lowest: where to look next.
     std::vector<size_t> order(scored.size());
@@ -270,6 +311,8 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
   cv->add_option("--ham", args->ham, "ham paths")->required();
   cv->add_option("--folds", args->folds, "folds (5)");
   cv->add_option("--osb", args->osb, "sparse bigram window (0 = words only)");
+  cv->add_option("--min-chars", args->min_chars, "shortest word kept");
+  cv->add_option("--max-chars", args->max_chars, "longest word kept as is");
   cv->add_option("--strength", args->classifier.strength, "Robinson s");
   cv->add_option("--unknown", args->classifier.unknown_prob, "Robinson x");
   cv->add_option("--min-dev", args->classifier.min_dev, "ignore |f-0.5| below this");
@@ -277,6 +320,8 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
   cv->add_option("--threshold", args->threshold, "probability counted as spam (0.5)");
   cv->add_option("--rank", args->rank, "rank by probability (default), margin or log-odds")
       ->check(CLI::IsMember({"probability", "margin", "log-odds"}));
+  cv->add_option("--weights", args->weights, "also rules + Bayes at these Bayes weights")
+      ->delimiter(',');
   cv->add_option("--show-errors", args->show_errors, "list the N worst-ranked ham and spam");
   cv->callback([args, &globals] { globals.exit_code = CrossValidation(*args, globals); });
 

@@ -12,7 +12,8 @@ namespace {
 
 TEST(ClassifierTest, TokenProbabilityFollowsRobinson) {
   const ModelTotals totals{100, 100};
-  const ClassifierOptions options;
+  ClassifierOptions options;
+  options.strength = 0.45;
   EXPECT_DOUBLE_EQ(TokenProbability({0, 0, 0}, totals, options), 0.5);
   // 10 spam, 0 ham: p = 1, n = 10 -> (0.45 * 0.5 + 10) / 10.45
   EXPECT_NEAR(TokenProbability({10, 0, 0}, totals, options), (0.225 + 10) / 10.45, 1e-12);

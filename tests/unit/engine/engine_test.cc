@@ -148,7 +148,8 @@ TEST_F(EngineTest, ReloadKeepsTheOldEngineAndSharesTheModel) {
   const std::string raw = Mail("offer", "cheap viagra pills discount");
   const auto a = engine->Score(raw), b = (*reloaded)->Score(raw);
   EXPECT_NEAR(a.verdict.bayes.probability, b.verdict.bayes.probability, 1e-12);
-  EXPECT_NEAR(b.verdict.bayes.score, a.verdict.bayes.score / 4, 1e-9);
+  EXPECT_NEAR(b.verdict.bayes.score, a.verdict.bayes.score * 2.0 / config_.scoring.bayes_weight,
+              1e-9);
   Config broken = config_;
   broken.scoring.rule_files = {root_ + "/missing.yaml"};
   EXPECT_FALSE(engine->Reload(broken).ok());
