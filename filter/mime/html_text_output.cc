@@ -90,12 +90,35 @@ constexpr std::array<uint8_t, 256> MakeByteClass(bool markup) {
 constexpr std::array<uint8_t, 256> kTextClass = MakeByteClass(false);
 constexpr std::array<uint8_t, 256> kSourceClass = MakeByteClass(true);
 
+// Length of the character at p if WriteCollapsed rewrites it (0 otherwise); *space is set
+// for U+00A0, which reads as a space, and cleared for the invisible ones, which vanish.
+inline size_t SpecialLength(const unsigned char* p, const unsigned char* end, bool* space) {
+  const size_t left = end - p;
+  if (p[0] == 0xC2 && left >= 2 && (p[1] == 0xA0 || p[1] == 0xAD)) {
+    *space = p[1] == 0xA0;
+    return 2;
+  }
+  if (left >= 3 && ((p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0x8B && p[2] <= 0x8D) ||
+                    (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0xA0) ||
+                    (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF))) {
+    *space = false;
+    return 3;
+  }
+  return 0;
+}
+
 // Collapses whitespace like a browser; drops the zero-width characters spammers put inside
 // words (U+00AD, U+200B-U+200D, U+2060, U+FEFF) and turns U+00A0 into a plain space.
 // Returns where it stopped: at end, or (kStopAtMarkup) at a '<' or '&'.
+//
+// Separators before the first visible byte stay pending (a block break may replace them);
+// after it, bytes are copied in blocks with a branch-free collapse (a space is written, and
+// kept only if the previous byte was not one), and a trailing space goes back to pending.
 template <bool kStopAtMarkup>
 const unsigned char* Renderer::WriteCollapsed(const unsigned char* p, const unsigned char* end) {
+  constexpr size_t kBlock = 256;
   const std::array<uint8_t, 256>& cls_of = kStopAtMarkup ? kSourceClass : kTextClass;
+  std::string& out = out_->text;
   while (p < end) {
     const uint8_t cls = cls_of[*p];
     if (cls == 1) {
@@ -104,29 +127,53 @@ const unsigned char* Renderer::WriteCollapsed(const unsigned char* p, const unsi
       continue;
     }
     if (kStopAtMarkup && cls == 3) break;
+    bool space = false;
     if (cls == 2) {
-      const size_t left = end - p;
-      if (p[0] == 0xC2 && left >= 2 && p[1] == 0xA0) {
-        pending_space_ = true;
-        p += 2;
-        continue;
-      }
-      if (p[0] == 0xC2 && left >= 2 && p[1] == 0xAD) {
-        p += 2;
-        continue;
-      }
-      if (left >= 3 && ((p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0x8B && p[2] <= 0x8D) ||
-                        (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0xA0) ||
-                        (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF))) {
-        p += 3;
+      if (size_t k = SpecialLength(p, end, &space)) {
+        pending_space_ |= space;
+        p += k;
         continue;
       }
     }
-    // A run of ordinary bytes is copied at once.
-    const unsigned char* run = p++;
-    while (p < end && cls_of[*p] == 0) ++p;
     if (pending_space_ || pending_breaks_ || !wrote_any_) Flush();
-    out_->text.append(reinterpret_cast<const char*>(run), p - run);
+    size_t j = out.size();
+    uint8_t prev_space = 0;
+    bool stopped = false;
+    while (!stopped && p < end) {
+      const unsigned char* block_end = static_cast<size_t>(end - p) > kBlock ? p + kBlock : end;
+      out.resize(j + (block_end - p) + 3);  // never more bytes out than in (+3 of slack)
+      char* o = out.data();
+      while (p < block_end) {
+        const uint8_t c = cls_of[*p];
+        if (c > 1) {
+          if (kStopAtMarkup && c == 3) {
+            stopped = true;
+            break;
+          }
+          if (size_t k = SpecialLength(p, end, &space)) {
+            if (space) {
+              o[j] = ' ';
+              j += !prev_space;
+              prev_space = 1;
+            }
+            p += k;
+          } else {
+            o[j++] = static_cast<char>(*p++);
+            prev_space = 0;
+          }
+          continue;
+        }
+        o[j] = c ? ' ' : static_cast<char>(*p);
+        j += !(c & prev_space);
+        prev_space = c;
+        ++p;
+      }
+    }
+    if (prev_space) {
+      --j;
+      pending_space_ = true;
+    }
+    out.resize(j);
   }
   return p;
 }
