@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bayes_cli_test.sh SLUICE - the Bayes commands as an admin uses them.
+# Synthetic mail (spam and ham with distinct vocabularies) in a scratch directory; checks
+# exit codes, output formats, relearn detection, --forget, Maildir/mbox input, a missing
+# model (rules alone, said so), and a trainer writing while other processes score.
+set -euo pipefail
+sluice=$1
+work=$(mktemp -d /tmp/sluice-bayes-cli.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# A config of our own: the shipped defaults with one small rule file (compiles in
+# milliseconds; the rules are not under test here), token DB and caches in the scratch
+# directory.
+cat >"$work/rules.yaml" <<'RULES'
+rules:
+  - id: SAYS_WINNER
+    description: the word winner
+    target: body
+    words: ['winner']
+    score: 1.0
+RULES
+sed -e "s#- \${SHARE}/rules/sluice.yaml#- $work/rules.yaml#" -e "s#\${STATE}#$work/state#g" \
+  -e 's#score_log: .*#score_log: ""#' "$SLUICE_SOURCE_DIR/packaging/sluice.yaml" >"$work/sluice.yaml"
+grep -q "$work/rules.yaml" "$work/sluice.yaml" || fail "could not point the config at the test rules"
+s() { "$sluice" --config "$work/sluice.yaml" "$@"; }
+
+mail() { # kind n
+  if [ "$1" = spam ]; then
+    printf 'From: deals%d@bargain.example\nTo: you@example.org\nSubject: cheap pills %d\nMessage-ID: <s%d@bargain.example>\n\nbuy cheap pills discount pharmacy offer winner %d\n' "$2" "$2" "$2" "$2"
+  else
+    printf 'From: colleague%d@work.example\nTo: you@example.org\nSubject: meeting agenda %d\nMessage-ID: <h%d@work.example>\n\nthe quarterly report draft and the meeting agenda %d\n' "$2" "$2" "$2" "$2"
+  fi
+}
+mkdir -p "$work/spam" "$work/ham/cur" "$work/ham/new" "$work/ham/tmp"
+for i in $(seq 1 30); do mail spam "$i" >"$work/spam/$i.eml"; mail ham "$i" >"$work/ham/cur/$i:2,S"; done
+# An mbox of more ham.
+for i in $(seq 31 40); do printf 'From colleague@work.example Mon Jan  1 00:00:00 2024\n'; mail ham "$i"; echo; done >"$work/ham.mbox"
+
+# 1. No model yet: scored on rules alone, and the output says so.
+mail spam 999 >"$work/probe-spam.eml"
+mail ham 999 >"$work/probe-ham.eml"
+s score --json "$work/probe-spam.eml" 2>"$work/err" >"$work/out" || fail "score without model"
+grep -q '"available":false' "$work/out" || fail "no-model JSON must say bayes is unavailable"
+grep -q 'bayes unavailable' "$work/out" || fail "no-model JSON must carry the note"
+grep -q 'bayes unavailable' "$work/err" || fail "no-model score must warn on stderr"
+
+# 2. Train: Maildir, directory, mbox; a missing path is reported, the rest is learned.
+set +e
+s train -q --spam "$work/spam" --ham "$work/ham" "$work/ham.mbox" "$work/nope" >"$work/out" 2>"$work/err"
+code=$?
+set -e
+[ "$code" -eq 1 ] || fail "train with an unreadable path must exit 1, got $code"
+grep -q "skipped $work/nope" "$work/err" || fail "unreadable path not reported"
+grep -q "70 learned" "$work/out" || fail "expected 70 learned: $(cat "$work/out")"
+grep -q "30 spam and 40 ham" "$work/out" || fail "totals: $(cat "$work/out")"
+
+# 3. Relearning is detected; moving a message to the other class works; --forget undoes.
+s train -q --spam "$work/spam" >"$work/out"
+grep -q "30 already learned" "$work/out" || fail "relearn not detected: $(cat "$work/out")"
+s train -q --ham "$work/spam/1.eml" >"$work/out"
+grep -q "1 relearned" "$work/out" || fail "class move: $(cat "$work/out")"
+grep -q "29 spam and 41 ham" "$work/out" || fail "after move: $(cat "$work/out")"
+s train -q --forget --ham "$work/spam/1.eml" >"$work/out"
+grep -q "1 forgotten" "$work/out" || fail "forget: $(cat "$work/out")"
+grep -q "29 spam and 40 ham" "$work/out" || fail "after forget: $(cat "$work/out")"
+
+# 4. Score: TSV and JSON; spam high, ham low; stats and dump.
+s score "$work/probe-spam.eml" "$work/probe-ham.eml" >"$work/out"
+[ "$(wc -l <"$work/out")" -eq 2 ] || fail "one line per message"
+spam_score=$(awk -F'\t' 'NR==1{print $2}' "$work/out")
+ham_score=$(awk -F'\t' 'NR==2{print $2}' "$work/out")
+awk -v a="$spam_score" -v b="$ham_score" 'BEGIN{exit !(a > 5 && b < 0)}' ||
+  fail "spam $spam_score should score > 5, ham $ham_score < 0"
+awk -F'\t' 'NR==1 && $3 != "accept" {ok=1} END{exit !ok}' "$work/out" || fail "spam action"
+s score --json "$work/probe-spam.eml" >"$work/out"
+grep -q '"available":true' "$work/out" || fail "bayes should be available"
+grep -q '"tokens":\[\["' "$work/out" || fail "JSON must list the strongest tokens"
+grep -q '"times_us":{"bayes":' "$work/out" || fail "JSON must carry stage times"
+s bayes stats >"$work/out"
+grep -q "spam messages: 29" "$work/out" || fail "stats: $(cat "$work/out")"
+s bayes dump pills s:cheap nosuchtoken >"$work/out"
+awk -F'\t' '$1=="pills" && $2==29 && $3==0 {ok=1} END{exit !ok}' "$work/out" || fail "dump: $(cat "$work/out")"
+
+# 5. A trainer writing while other processes score and read; a second trainer is refused.
+# 3000 more ham in one mbox (awk: quick to write, a few seconds to learn).
+awk 'BEGIN { for (i = 100; i < 3100; i++) {
+  printf "From colleague@work.example Mon Jan  1 00:00:00 2024\n"
+  printf "From: colleague%d@work.example\nSubject: meeting agenda %d\n\n", i, i
+  printf "the quarterly report draft and the meeting agenda %d item%d\n\n", i, i % 97 } }' \
+  >"$work/more.mbox"
+# The trainer reads a FIFO, so it holds the store's lock until we feed it: everything
+# below runs while a trainer is live, deterministically.
+mkfifo "$work/feed"
+s train -q --ham "$work/feed" >"$work/train-bg.out" 2>&1 &
+trainer=$!
+for _ in $(seq 1 100); do [ -e "$work/state/bayes/LOCK" ] && break; sleep 0.05; done
+sleep 0.2
+set +e
+s train -q --spam "$work/probe-spam.eml" >"$work/out" 2>"$work/err"
+code=$?
+set -e
+[ "$code" -eq 2 ] || fail "a second trainer must be refused with exit 2, got $code"
+grep -q "locked" "$work/err" || fail "the refusal must say locked: $(cat "$work/err")"
+s score "$work/probe-spam.eml" >"$work/out" 2>"$work/err" || fail "score next to a trainer"
+! grep -q "unavailable" "$work/err" || fail "model unavailable next to a trainer: $(cat "$work/err")"
+s bayes stats >/dev/null || fail "stats next to a trainer"
+cat "$work/more.mbox" >"$work/feed" &
+rounds=0
+while kill -0 "$trainer" 2>/dev/null; do
+  s score "$work/probe-ham.eml" >"$work/out" 2>"$work/err" || fail "score during training"
+  ! grep -q "unavailable" "$work/err" || fail "model unavailable during training: $(cat "$work/err")"
+  rounds=$((rounds + 1))
+done
+wait "$trainer" || fail "background trainer failed: $(cat "$work/train-bg.out")"
+s bayes stats | grep -q "ham messages:  3040" || fail "after background training: $(s bayes stats)"
+echo "bayes_cli: ok ($rounds scoring rounds during training)"
