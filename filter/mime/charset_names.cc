@@ -3,8 +3,10 @@
 // Two static tables: aliases (what senders write) to canonical names, and canonical names to
 // the decoder we use, which is the superset mail readers use (WHATWG encoding standard):
 // gb2312/gbk -> GB18030, shift_jis -> CP932, euc-kr/ks_c_5601-1987 -> CP949,
-// big5 -> BIG5-HKSCS, iso-8859-1/us-ascii -> windows-1252. Families with numbers
-// (iso-8859-N, windows-125N and its cp/win/ms spellings) are matched by pattern.
+// big5 -> BIG5-HKSCS, iso-8859-1 -> windows-1252, iso-2022-jp/euc-jp -> with Microsoft's
+// extensions; us-ascii and no label -> UTF-8 when valid, else windows-1252. Families with
+// numbers (iso-8859-N, windows-125N and its cp/win/ms spellings) are matched by pattern.
+// A label in no table goes to iconv as written (lower-cased), its output then checked.
 #include "filter/mime/charset_names.h"
 
 #include <cstring>
