@@ -12,7 +12,17 @@
 // ~0, zero-size boxes with overflow:hidden, text pushed >= 999px off-screen, transparent
 // text, and text whose colour is (nearly) the background colour (default: black on white).
 // <font size=1> is small but readable and is not hidden. Coloured (colored_text): visible
-// text whose colour was set explicitly to something other than black or a near-black grey.
+// text whose colour was set explicitly to something other than black or a near-black grey
+// (link text in the reader's link colour is not). Runs are counted only when they hold a
+// letter, digit or non-ASCII character, so spacer dots and nbsp in layout tables are not.
+// Table backgrounds paint cells only; with a <style> sheet that sets backgrounds, elements
+// with a class or id are on an unknown background (never judged same-colour). Inline
+// styles and presentational attributes are read; style sheets otherwise are not.
+//
+// Dropped entirely: comments, CDATA, <script>, <style>, <title>, <iframe>/<noembed>/
+// <noframes> fallback content, and anything after an unclosed comment or tag, as in a
+// browser. Stray text inside <head> is kept (browsers show it). <noscript> is shown (mail
+// readers run no scripts). This file is the markup side; html_text_output.cc writes text.
 #include <algorithm>
 #include <array>
 #include <cstring>
