@@ -111,7 +111,8 @@ std::string DigestKey(const MessageDigest& digest) {
 std::string FormatString(const TokenizerOptions& o) {
   std::ostringstream out;
   out << "hash=" << kTokenHashVersion << " osb=" << o.osb_window << " min=" << o.min_word_chars
-      << " max=" << o.max_word_chars << " text=" << o.max_text_bytes;
+      << " max=" << o.max_word_chars << " text=" << o.max_text_bytes << " html=" << o.html_markup
+      << " allh=" << o.all_headers;
   return out.str();
 }
 
@@ -129,6 +130,8 @@ bool ParseFormat(const std::string& text, TokenizerOptions* o) {
     if (key == "min") o->min_word_chars = static_cast<uint32_t>(value);
     if (key == "max") o->max_word_chars = static_cast<uint32_t>(value);
     if (key == "text") o->max_text_bytes = value;
+    if (key == "html") o->html_markup = value != 0;
+    if (key == "allh") o->all_headers = value != 0;
   }
   return hash_version == kTokenHashVersion;
 }

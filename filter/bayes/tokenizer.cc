@@ -234,6 +234,45 @@ class Emitter {
   uint32_t window_pos_ = 0;
 };
 
+// Tag names and "tag:attribute" names of HTML markup, each at most once per message.
+void HtmlMarkup(std::string_view html, Emitter* emit) {
+  std::string tag, attr;
+  size_t i = 0;
+  const size_t n = std::min<size_t>(html.size(), 256 * 1024);
+  auto is_name = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == ':';
+  };
+  while (i < n) {
+    const size_t lt = html.find('<', i);
+    if (lt == std::string_view::npos || lt + 1 >= n) break;
+    i = lt + 1;
+    if (html[i] == '/' || html[i] == '!') continue;
+    size_t start = i;
+    while (i < n && is_name(html[i])) ++i;
+    if (i == start || i - start > 16) continue;
+    AsciiLower(html.substr(start, i - start), &tag);
+    emit->Token("html:", tag);
+    // Attributes up to the closing '>'.
+    while (i < n && html[i] != '>') {
+      while (i < n && !is_name(html[i]) && html[i] != '>') {
+        if (html[i] == '"' || html[i] == '\'') {  // skip quoted values
+          const size_t close = html.find(html[i], i + 1);
+          i = close == std::string_view::npos ? n : close + 1;
+        } else {
+          ++i;
+        }
+      }
+      start = i;
+      while (i < n && is_name(html[i])) ++i;
+      if (i > start && i - start <= 16) {
+        AsciiLower(html.substr(start, i - start), &attr);
+        emit->Token("html:" + tag + ":", attr);
+      }
+    }
+  }
+}
+
 std::string Bucket(size_t n) {
   if (n <= 3) return std::to_string(n);
   if (n <= 6) return "4-6";
@@ -359,9 +398,13 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
       } else if (IEquals(name, "content-type")) {
         AsciiLower(value.substr(0, value.find(';')), &lower);
         emit.Token("h:ct:", lower);
-      } else if (IEquals(name, "precedence") || IEquals(name, "x-priority") ||
-                 IEquals(name, "x-msmail-priority") || IEquals(name, "importance") ||
-                 IEquals(name, "list-id") || IEquals(name, "organization")) {
+      } else if (options_.all_headers && !IEquals(name, "date") && !IEquals(name, "delivered-to") &&
+                 !IEquals(name, "x-spam-status") && !lower.starts_with("x-spam")) {
+        emit.Words("h:" + lower + ":", value.substr(0, 1024), false);
+      }
+      if (IEquals(name, "precedence") || IEquals(name, "x-priority") ||
+          IEquals(name, "x-msmail-priority") || IEquals(name, "importance") ||
+          IEquals(name, "list-id") || IEquals(name, "organization")) {
         const std::string tag = "hv:" + lower + ":";
         AsciiLower(value.substr(0, 60), &lower);
         emit.Token(tag, lower);
@@ -394,6 +437,11 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
   if (message.colored_text > 0) emit.Token("fact:colored:", Bucket(message.colored_text));
 
   for (const mime::Url& url : message.urls) emit.Url(url);
+  if (options_.html_markup) {
+    for (const mime::Part& part : message.parts) {
+      if (part.is_html) HtmlMarkup(message.TextOf(part), &emit);
+    }
+  }
 
   std::string_view text = message.visible_text;
   if (text.size() > options_.max_text_bytes) text = text.substr(0, options_.max_text_bytes);

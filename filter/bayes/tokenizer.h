@@ -30,6 +30,8 @@ struct TokenizerOptions {
   uint32_t min_word_chars = 2;         // shorter words are dropped
   uint32_t max_word_chars = 24;        // longer words become a "skip" token (first char, length)
   size_t max_text_bytes = 256 * 1024;  // visible text tokenized per message
+  bool html_markup = false;            // tag and attribute names of HTML parts ("html:font:color")
+  bool all_headers = false;            // words of every header value, tagged "h:<name>:"
   bool operator==(const TokenizerOptions&) const = default;
 };
 

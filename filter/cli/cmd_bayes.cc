@@ -40,6 +40,8 @@ struct BayesArgs {
   std::vector<std::string> spam, ham;
   uint32_t folds = 5;
   uint32_t osb = 0;
+  bool html_markup = bayes::TokenizerOptions{}.html_markup;
+  bool all_headers = bayes::TokenizerOptions{}.all_headers;
   uint32_t min_chars = bayes::TokenizerOptions{}.min_word_chars;
   uint32_t max_chars = bayes::TokenizerOptions{}.max_word_chars;
   bayes::ClassifierOptions classifier;
@@ -167,6 +169,8 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   bayes::TokenizerOptions tokenizer_options;
   tokenizer_options.osb_window = args.osb;
   tokenizer_options.min_word_chars = args.min_chars;
+  tokenizer_options.html_markup = args.html_markup;
+  tokenizer_options.all_headers = args.all_headers;
   tokenizer_options.max_word_chars = args.max_chars;
   const bayes::Tokenizer tokenizer(tokenizer_options);
   mime::Parser parser(config->scoring.limits);
@@ -225,9 +229,10 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   if (args.rank == "log-odds") rank = bayes::CvRank::kLogOdds;
   const auto scored = bayes::CrossValidate(mixed, args.folds, args.classifier, rank);
   char label[96];
-  std::snprintf(label, sizeof label, "osb=%u w=%u-%u s=%.3g x=%.3g md=%.3g mc=%u", args.osb,
-                args.min_chars, args.max_chars, args.classifier.strength,
-                args.classifier.unknown_prob, args.classifier.min_dev, args.classifier.max_clues);
+  std::snprintf(label, sizeof label, "osb=%u h%d%d w=%u-%u s=%.3g x=%.3g md=%.3g mc=%u", args.osb,
+                args.html_markup, args.all_headers, args.min_chars, args.max_chars,
+                args.classifier.strength, args.classifier.unknown_prob, args.classifier.min_dev,
+                args.classifier.max_clues);
   PrintMetrics(label, bayes::Evaluate(scored, args.threshold), args.threshold);
   // Rules + Bayes at the configured spam threshold, for choosing the Bayes weight.
   const double spam_threshold = config->scoring.thresholds.SpamThreshold();
@@ -312,6 +317,8 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
   cv->add_option("--folds", args->folds, "folds (5)");
   cv->add_option("--osb", args->osb, "sparse bigram window (0 = words only)");
   cv->add_option("--min-chars", args->min_chars, "shortest word kept");
+  cv->add_option("--html-markup", args->html_markup, "tokens of HTML tag/attribute names (0/1)");
+  cv->add_option("--all-headers", args->all_headers, "words of every header (0/1)");
   cv->add_option("--max-chars", args->max_chars, "longest word kept as is");
   cv->add_option("--strength", args->classifier.strength, "Robinson s");
   cv->add_option("--unknown", args->classifier.unknown_prob, "Robinson x");
