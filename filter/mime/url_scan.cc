@@ -9,6 +9,7 @@
 // dotted quad. Neither function fails or throws; odd input yields no URL or an empty host.
 #include "filter/mime/url_scan.h"
 
+#include <array>
 #include <cstdint>
 
 namespace sluice::mime {
@@ -27,6 +28,14 @@ bool StartsWithLower(std::string_view s, size_t pos, std::string_view lower_pref
   }
   return true;
 }
+
+// Bytes that can begin a URL: "http", "https", "ftp", "www." and dotted quads.
+constexpr std::array<bool, 256> kUrlStart = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {'h', 'H', 'f', 'F', 'w', 'W'}) t[c] = true;
+  for (unsigned char c = '0'; c <= '9'; ++c) t[c] = true;
+  return t;
+}();
 
 // Length of a character that ends a URL in running text at pos (0 when it does not):
 // ASCII whitespace/controls and delimiters, U+00A0, typographic quotes, ideographic
@@ -257,6 +266,9 @@ void FindTextUrls(std::string_view text, std::vector<std::string>* out) {
   const size_t n = text.size();
   size_t i = 0;
   while (i < n) {
+    // Skip, a table lookup per byte, to a byte that can start a URL: h, f, w or a digit.
+    while (i < n && !kUrlStart[U(text[i])]) ++i;
+    if (i >= n) break;
     const char c = Lower(text[i]);
     const bool boundary = i == 0 || !IsAlnum(text[i - 1]);
     size_t host_begin = std::string_view::npos;
