@@ -81,6 +81,18 @@ uint32_t HashTagName(std::string_view name);
 inline bool IsHtmlSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
+// Byte classes for the tokenizer's hot loops.
+enum MarkupClass : uint8_t { kMcSpace = 1, kMcSlash = 2, kMcGt = 4, kMcEquals = 8 };
+inline constexpr std::array<uint8_t, 256> kMarkupClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned char c : {' ', '\t', '\n', '\r', '\f'}) t[c] = kMcSpace;
+  t['/'] = kMcSlash;
+  t['>'] = kMcGt;
+  t['='] = kMcEquals;
+  return t;
+}();
+inline uint8_t MarkupClassOf(char c) { return kMarkupClass[static_cast<unsigned char>(c)]; }
+
 inline bool IsAsciiAlpha(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
