@@ -27,15 +27,12 @@
 
 #include "filter/cli/command.h"
 
-#if defined(SLUICE_HAVE_ENGINE) && defined(SLUICE_HAVE_MILTER)
 #include "filter/engine/engine.h"
 #include "filter/engine/engine_holder.h"
 #include "filter/log/score_log.h"
 #include "filter/milter/milter.h"
 #include "filter/milter/privileges.h"
-#if defined(SLUICE_HAVE_SMTP)
 #include "filter/smtp/proxy.h"
-#endif
 
 namespace sluice::cli {
 namespace {
@@ -135,7 +132,6 @@ int Serve(const Globals& globals, const ServeArgs& args) {
     }
     milter = std::move(*opened);
   }
-#if defined(SLUICE_HAVE_SMTP)
   std::unique_ptr<smtp::Proxy> proxy;
   if (config->smtp.enabled) {
     auto started = smtp::Proxy::Start(*config, &engines, log.get());
@@ -145,14 +141,7 @@ int Serve(const Globals& globals, const ServeArgs& args) {
     }
     proxy = std::move(*started);
   }
-#else
-  if (config->smtp.enabled) Say("smtp.enabled is set but this build has no SMTP proxy");
-#endif
-  if (!milter
-#if defined(SLUICE_HAVE_SMTP)
-      && !proxy
-#endif
-  ) {
+  if (!milter && !proxy) {
     Say("nothing to serve: milter.socket is \"\" and smtp.enabled is false");
     return 1;
   }
@@ -174,9 +163,7 @@ int Serve(const Globals& globals, const ServeArgs& args) {
       milter_done = true;
     });
   }
-#if defined(SLUICE_HAVE_SMTP)
   if (proxy) Say("SMTP proxy listening on " + config->smtp.listen);
-#endif
 
   const std::string config_path = globals.config_path;
   Reloader reloader([&] {
@@ -198,9 +185,7 @@ int Serve(const Globals& globals, const ServeArgs& args) {
       }
     }
     engines.Set(std::move(*next));
-#if defined(SLUICE_HAVE_SMTP)
     if (proxy) proxy->Reload(*fresh);
-#endif
     if (fresh->milter.socket != config->milter.socket ||
         fresh->log.score_log != config->log.score_log) {
       Say("reload: socket and score_log changes take effect at the next restart");
@@ -230,9 +215,7 @@ int Serve(const Globals& globals, const ServeArgs& args) {
     }
   }
 
-#if defined(SLUICE_HAVE_SMTP)
   if (proxy) proxy->Stop();
-#endif
   if (milter) {
     milter->Stop();
     if (milter_thread.joinable()) milter_thread.join();
@@ -254,5 +237,3 @@ const bool registered = RegisterCommand(80, [](CLI::App& app, Globals& globals) 
 
 }  // namespace
 }  // namespace sluice::cli
-
-#endif  // SLUICE_HAVE_ENGINE && SLUICE_HAVE_MILTER
