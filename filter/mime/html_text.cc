@@ -398,7 +398,13 @@ void Renderer::PushFrame(const Tag& tag, const TagInfo& info) {
       if (own_background != kNoColor) f.background = own_background;
       break;
   }
-  f.visible = ComputeVisible(f);
+  // Most elements change nothing that decides visibility: inherit the parent's answer.
+  const Frame& parent = stack_.back();
+  f.visible =
+      (f.color == parent.color && f.background == parent.background && f.hidden == parent.hidden &&
+       f.visibility_hidden == parent.visibility_hidden && f.tiny_font == parent.tiny_font)
+          ? parent.visible
+          : ComputeVisible(f);
   stack_.push_back(f);
 }
 
