@@ -21,10 +21,13 @@ struct LabelledTokens {
   std::vector<uint64_t> hashes;  // distinct
   bool spam = false;
   std::string name;  // for reports
+  int fold = -1;     // >= 0: this fold instead of index % folds
 };
 
+// With fold set on messages, only folds 0..folds-1 that occur are scored; messages whose
+// fold is >= folds are never scored but always train (a fixed hold-out).
 // What a message's score is, for ranking studies.
-enum class CvRank { kProbability, kMargin, kLogOdds };
+enum class CvRank { kProbability, kMargin, kLogOdds, kBlend };
 
 // Returns one Scored per message, in input order: the Bayes probability, or the chi-square
 // margin (ham_log_tail - spam_log_tail), or the log odds.

@@ -48,6 +48,7 @@ struct BayesArgs {
   // metrics
   std::string rank = "probability";
   uint32_t show_errors = 0;
+  double holdout_last = 0;  // cv: score only the last fraction of each class, trained on the rest
   std::vector<double> weights;  // cv: also evaluate rules + Bayes at these bayes weights
   std::string scores_file;
   double threshold = 0.5;
@@ -224,10 +225,40 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
         j >= ham.size() || (i < spam.size() && i * ham.size() <= j * spam.size());
     mixed.push_back(std::move(take_spam ? spam[i++] : ham[j++]));
   }
+  if (args.holdout_last > 0) {
+    // A time-ordered hold-out: lists are in file-name order, which is arrival order for
+    // the public corpus; models of older mail scoring newer mail, like spam-1 -> spam-2.
+    // Per directory (corpus group), so every group is both learned and scored.
+    auto group_of = [](const std::string& name) {
+      const size_t slash = name.rfind('/');
+      return slash == std::string::npos ? std::string() : name.substr(0, slash);
+    };
+    std::map<std::string, size_t> total, seen;
+    for (const auto& m : mixed) ++total[group_of(m.name)];
+    for (auto& m : mixed) {
+      const std::string group = group_of(m.name);
+      const size_t index = seen[group]++;
+      m.fold = index >= total[group] * (1 - args.holdout_last) ? 0 : 1;
+    }
+  }
   bayes::CvRank rank = bayes::CvRank::kProbability;
   if (args.rank == "margin") rank = bayes::CvRank::kMargin;
   if (args.rank == "log-odds") rank = bayes::CvRank::kLogOdds;
-  const auto scored = bayes::CrossValidate(mixed, args.folds, args.classifier, rank);
+  if (args.rank == "blend") rank = bayes::CvRank::kBlend;
+  auto scored =
+      bayes::CrossValidate(mixed, args.holdout_last > 0 ? 1 : args.folds, args.classifier, rank);
+  if (args.holdout_last > 0) {
+    std::vector<bayes::Scored> kept;
+    std::vector<bayes::LabelledTokens> kept_messages;
+    for (size_t i = 0; i < scored.size(); ++i) {
+      if (mixed[i].fold == 0) {
+        kept.push_back(scored[i]);
+        kept_messages.push_back(std::move(mixed[i]));
+      }
+    }
+    scored = std::move(kept);
+    mixed = std::move(kept_messages);
+  }
   char label[96];
   std::snprintf(label, sizeof label, "osb=%u h%d%d w=%u-%u s=%.3g x=%.3g md=%.3g mc=%u", args.osb,
                 args.html_markup, args.all_headers, args.min_chars, args.max_chars,
@@ -326,9 +357,11 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
   cv->add_option("--max-clues", args->classifier.max_clues, "strongest tokens used (0 = all)");
   cv->add_option("--threshold", args->threshold, "probability counted as spam (0.5)");
   cv->add_option("--rank", args->rank, "rank by probability (default), margin or log-odds")
-      ->check(CLI::IsMember({"probability", "margin", "log-odds"}));
+      ->check(CLI::IsMember({"probability", "margin", "log-odds", "blend"}));
   cv->add_option("--weights", args->weights, "also rules + Bayes at these Bayes weights")
       ->delimiter(',');
+  cv->add_option("--holdout-last", args->holdout_last,
+                 "instead of folds: score the last fraction of each class, trained on the rest");
   cv->add_option("--show-errors", args->show_errors, "list the N worst-ranked ham and spam");
   cv->callback([args, &globals] { globals.exit_code = CrossValidation(*args, globals); });
 
