@@ -106,7 +106,8 @@ def main():
                 s = max(MIN_SCORE, min(MAX_SCORE, c * weights[rule]))
             else:
                 s = max(-HAND_CAP, min(HAND_CAP, hand_score))
-            out[rule] = round(s, 2)
+            # A rule the fit zeroes keeps 0.01: still reported, not 'unreachable'.
+            out[rule] = round(s, 2) if abs(round(s, 2)) >= 0.01 else 0.01
         return out
 
     def evaluate(scores):
