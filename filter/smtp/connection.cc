@@ -5,6 +5,7 @@
 
 #include "filter/smtp/data_codec.h"
 #include "filter/smtp/downstream.h"
+#include "filter/smtp/downstream_pool.h"
 #include "filter/smtp/session.h"
 #include "filter/smtp/smtp_stream.h"
 #include "filter/smtp/spam_headers.h"
@@ -94,6 +95,7 @@ class Connection {
   asio::awaitable<void> ResetDownstream();
   asio::awaitable<bool> Data(const Decision& decision);
   asio::awaitable<bool> StartTls(const Decision& decision);
+  std::string DownstreamKey() const;
   asio::awaitable<Reply> ScoreAndRelay(std::string& message);
   void Log(const ScoreResult& result, const Reply& reply);
 
@@ -182,7 +184,8 @@ asio::awaitable<void> Connection::Run() {
     if (downstream_in_txn_) {
       downstream_->Close();
     } else {
-      co_await downstream_->Quit();
+      // Idle and healthy: parked for the next client on this thread.
+      DownstreamPool::Put(DownstreamKey(), std::move(downstream_));
     }
   }
   stream_->Close();
@@ -201,49 +204,72 @@ asio::awaitable<bool> Connection::StartTls(const Decision& decision) {
   co_return true;
 }
 
+std::string Connection::DownstreamKey() const {
+  return settings_->downstream_host + "|" + settings_->downstream_port + "|" +
+         (smtp_.downstream_starttls ? "tls" : "plain") + "|" + smtp_.hostname + "|" +
+         std::to_string(smtp_.downstream_timeout_s);
+}
+
 asio::awaitable<Reply> Connection::Mail(const Decision& decision) {
   if (downstream_ && !downstream_->usable()) downstream_.reset();
-  if (!downstream_) {
-    DownstreamOptions options;
-    options.host = settings_->downstream_host;
-    options.port = settings_->downstream_port;
-    options.helo = smtp_.hostname;
-    options.starttls = smtp_.downstream_starttls;
-    options.tls_context = settings_->client_tls.get();
-    options.timeout = seconds(smtp_.downstream_timeout_s);
-    downstream_ = std::make_unique<Downstream>(stream_->socket().get_executor(), options);
-    Reply open = co_await downstream_->Open();
-    if (open.code == 0) {
-      std::fprintf(stderr, "sluice smtp: %s\n", open.lines.empty() ? "" : open.lines[0].c_str());
-      downstream_.reset();
-      co_return MakeReply(451, "4.4.1 Downstream unavailable, try again later");
-    }
-  }
   if (downstream_in_txn_) co_await ResetDownstream();
   const Transaction& mail = session_.pending_mail();
-  const DownstreamFeatures& features = downstream_->features();
-  if (mail.smtputf8 && !features.smtputf8) {
-    co_return MakeReply(553, "5.6.7 SMTPUTF8 not supported by the next hop");
+  // A reused downstream session (this client's earlier one, or one from the pool) may have
+  // been closed by the peer meanwhile; nothing is open on it yet, so one retry on a fresh
+  // connection is safe.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool fresh = false;
+    if (!downstream_) downstream_ = DownstreamPool::Take(DownstreamKey());
+    if (!downstream_) {
+      DownstreamOptions options;
+      options.host = settings_->downstream_host;
+      options.port = settings_->downstream_port;
+      options.helo = smtp_.hostname;
+      options.starttls = smtp_.downstream_starttls;
+      options.tls_context = settings_->client_tls.get();
+      options.timeout = seconds(smtp_.downstream_timeout_s);
+      downstream_ = std::make_unique<Downstream>(stream_->socket().get_executor(), options);
+      Reply open = co_await downstream_->Open();
+      if (open.code == 0) {
+        std::fprintf(stderr, "sluice smtp: %s\n", open.lines.empty() ? "" : open.lines[0].c_str());
+        downstream_.reset();
+        co_return MakeReply(451, "4.4.1 Downstream unavailable, try again later");
+      }
+      fresh = true;
+    }
+    const DownstreamFeatures& features = downstream_->features();
+    if (mail.smtputf8 && !features.smtputf8) {
+      co_return MakeReply(553, "5.6.7 SMTPUTF8 not supported by the next hop");
+    }
+    if (features.xforward) {
+      const ClientFacts& c = session_.client();
+      std::string xforward = "XFORWARD NAME=" + Xtext(c.name) + " ADDR=" + Xtext(c.addr) +
+                             " PORT=" + Xtext(c.port) + " PROTO=" + Xtext(c.proto) +
+                             " HELO=" + Xtext(c.helo);
+      Reply reply = co_await downstream_->Command(xforward);
+      if (reply.code == 0 || reply.code == 421) {
+        downstream_.reset();
+        if (!fresh) continue;
+        co_return Relay(reply);
+      }
+    }
+    std::string command = "MAIL FROM:<" + decision.path + ">";
+    if (mail.declared_size > 0 && features.size) {
+      command += " SIZE=" + std::to_string(mail.declared_size);
+    }
+    if (mail.body_8bit && features.eightbit) command += " BODY=8BITMIME";
+    if (mail.smtputf8) command += " SMTPUTF8";
+    Reply reply = co_await downstream_->Command(command);
+    if ((reply.code == 0 || reply.code == 421) && !fresh) {
+      downstream_.reset();
+      continue;
+    }
+    bool accepted = reply.code >= 200 && reply.code < 300;
+    session_.MailDone(accepted);
+    downstream_in_txn_ = accepted;
+    co_return Relay(reply);
   }
-  if (features.xforward) {
-    const ClientFacts& c = session_.client();
-    std::string xforward = "XFORWARD NAME=" + Xtext(c.name) + " ADDR=" + Xtext(c.addr) +
-                           " PORT=" + Xtext(c.port) + " PROTO=" + Xtext(c.proto) +
-                           " HELO=" + Xtext(c.helo);
-    Reply reply = co_await downstream_->Command(xforward);
-    if (reply.code == 0 || reply.code == 421) co_return Relay(reply);
-  }
-  std::string command = "MAIL FROM:<" + decision.path + ">";
-  if (mail.declared_size > 0 && features.size) {
-    command += " SIZE=" + std::to_string(mail.declared_size);
-  }
-  if (mail.body_8bit && features.eightbit) command += " BODY=8BITMIME";
-  if (mail.smtputf8) command += " SMTPUTF8";
-  Reply reply = co_await downstream_->Command(command);
-  bool accepted = reply.code >= 200 && reply.code < 300;
-  session_.MailDone(accepted);
-  downstream_in_txn_ = accepted;
-  co_return Relay(reply);
+  co_return MakeReply(451, "4.4.1 Downstream unavailable, try again later");
 }
 
 asio::awaitable<Reply> Connection::Rcpt(const Decision& decision) {

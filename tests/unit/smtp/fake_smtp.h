@@ -157,6 +157,8 @@ class FakeDownstream {
   std::atomic<bool> drop_at_dot{false};  // close instead of answering the final "."
   std::atomic<bool> advertise_xforward{true};
   std::atomic<bool> advertise_smtputf8{true};
+  std::atomic<bool> close_after_message{false};  // hang up after each accepted message
+  std::atomic<int> connections{0};
 
  private:
   void AcceptLoop() {
@@ -176,6 +178,7 @@ class FakeDownstream {
 
   void Serve(int fd) {
     LineSocket s(fd);
+    connections.fetch_add(1);
     s.Send("220 fake.downstream ESMTP\r\n");
     DeliveredMessage current;
     std::vector<std::string> xforward;
@@ -228,6 +231,7 @@ class FakeDownstream {
           messages_.push_back(current);
           s.Send("250 2.0.0 Ok: queued as Q" + std::to_string(messages_.size()) + "\r\n");
         }
+        if (close_after_message) break;
       } else if (verb == "RSET") {
         current = DeliveredMessage{};
         xforward.clear();

@@ -311,6 +311,30 @@ TEST_F(ProxyTest, EngineSwapTakesEffectForTheNextMessage) {
   EXPECT_EQ(downstream_.messages().size(), 1u);
 }
 
+TEST_F(ProxyTest, IdleDownstreamSessionsAreReused) {
+  StartProxy();
+  for (int i = 0; i < 4; ++i) {
+    auto s = Connect();
+    EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}), 250);
+    EXPECT_EQ(s->Command("QUIT"), 221);
+  }
+  EXPECT_EQ(downstream_.messages().size(), 4u);
+  // Two I/O threads at most: each keeps its own idle session.
+  EXPECT_LE(downstream_.connections.load(), 2);
+}
+
+TEST_F(ProxyTest, ReusedSessionClosedByTheDownstreamIsReplacedTransparently) {
+  downstream_.close_after_message = true;
+  StartProxy();
+  for (int i = 0; i < 4; ++i) {
+    auto s = Connect();
+    EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}), 250) << "message " << i;
+    EXPECT_EQ(s->Command("QUIT"), 221);
+  }
+  EXPECT_EQ(downstream_.messages().size(), 4u);
+  EXPECT_EQ(downstream_.connections.load(), 4);
+}
+
 TEST_F(ProxyTest, BadListenAddressFailsStart) {
   config_.smtp.listen = "nonsense";
   EXPECT_FALSE(Proxy::Start(config_, holder_.get(), nullptr).ok());
