@@ -205,41 +205,43 @@ Attr ClassifyAttribute(std::string_view name) {
 }  // namespace
 
 size_t ParseAttributes(std::string_view html, size_t pos, Tag* tag) {
-  const size_t n = html.size();
+  const char* const begin = html.data();
+  const char* const end = begin + html.size();
+  const char* p = begin + pos;
   while (true) {
-    while (pos < n && (MarkupClassOf(html[pos]) & (kMcSpace | kMcSlash))) ++pos;
-    if (pos >= n) return std::string_view::npos;
-    if (html[pos] == '>') return pos + 1;
-    size_t name_begin = pos++;  // the first character may be '=' (it is then part of the name)
-    while (pos < n && !MarkupClassOf(html[pos])) ++pos;
-    Attribute attr{html.substr(name_begin, pos - name_begin), {}};
-    size_t after_name = pos;
-    while (pos < n && IsHtmlSpace(html[pos])) ++pos;
-    if (pos < n && html[pos] == '=') {
-      ++pos;
-      while (pos < n && IsHtmlSpace(html[pos])) ++pos;
-      if (pos >= n) return std::string_view::npos;
-      char quote = html[pos];
+    while (p < end && (MarkupClassOf(*p) & (kMcSpace | kMcSlash))) ++p;
+    if (p >= end) return std::string_view::npos;
+    if (*p == '>') return p - begin + 1;
+    const char* name = p++;  // the first character may be '=' (it is then part of the name)
+    while (p < end && !MarkupClassOf(*p)) ++p;
+    const char* name_end = p;
+    while (p < end && MarkupClassOf(*p) == kMcSpace) ++p;
+    std::string_view value;
+    if (p < end && *p == '=') {
+      ++p;
+      while (p < end && MarkupClassOf(*p) == kMcSpace) ++p;
+      if (p >= end) return std::string_view::npos;
+      const char quote = *p;
       if (quote == '"' || quote == '\'') {
-        const void* close = std::memchr(html.data() + pos + 1, quote, n - pos - 1);
+        const char* close = static_cast<const char*>(std::memchr(p + 1, quote, end - p - 1));
         if (close == nullptr) return std::string_view::npos;
-        size_t end = static_cast<const char*>(close) - html.data();
-        attr.value = html.substr(pos + 1, end - pos - 1);
-        pos = end + 1;
+        value = std::string_view(p + 1, close - p - 1);
+        p = close + 1;
       } else {
-        size_t begin = pos;
-        while (pos < n && !(MarkupClassOf(html[pos]) & (kMcSpace | kMcGt))) ++pos;
-        attr.value = html.substr(begin, pos - begin);
+        const char* v = p;
+        while (p < end && !(MarkupClassOf(*p) & (kMcSpace | kMcGt))) ++p;
+        value = std::string_view(v, p - v);
       }
     } else {
-      pos = after_name;  // a valueless attribute; the loop skips the whitespace
+      p = name_end;  // a valueless attribute; the loop skips the whitespace
     }
-    const Attr id = ClassifyAttribute(attr.name);
+    const Attr id = ClassifyAttribute(std::string_view(name, name_end - name));
     if (id != Attr::kCount) {
       const uint32_t bit = 1u << static_cast<size_t>(id);
       if ((tag->present & bit) == 0) {
         tag->present |= bit;
-        tag->known[static_cast<size_t>(id)] = attr;
+        tag->known[static_cast<size_t>(id)] =
+            Attribute{std::string_view(name, name_end - name), value};
       }
     }
   }
