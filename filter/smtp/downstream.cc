@@ -130,6 +130,35 @@ asio::awaitable<Reply> Downstream::Command(std::string_view line) {
   co_return reply;
 }
 
+asio::awaitable<std::pair<Reply, Reply>> Downstream::CommandPair(std::string_view first,
+                                                                 std::string_view second) {
+  if (!features_.pipelining) {
+    Reply a = co_await Command(first);
+    if (a.code == 0 || a.code == 421) co_return std::make_pair(a, a);
+    Reply b = co_await Command(second);
+    co_return std::make_pair(std::move(a), std::move(b));
+  }
+  if (!stream_) {
+    Reply failed = Fail("downstream not connected");
+    co_return std::make_pair(failed, failed);
+  }
+  std::string commands(first);
+  commands += "\r\n";
+  commands += second;
+  commands += "\r\n";
+  stream_->SetTimeout(options_.timeout);
+  bool sent = co_await stream_->Write(commands);
+  if (!sent) {
+    Reply failed = Fail("downstream connection lost");
+    co_return std::make_pair(failed, failed);
+  }
+  Reply a = co_await ReadReply();
+  if (a.code == 0) co_return std::make_pair(a, a);
+  Reply b = co_await ReadReply();
+  if (a.code == 421 || b.code == 421) Close();
+  co_return std::make_pair(std::move(a), std::move(b));
+}
+
 asio::awaitable<Reply> Downstream::Data(std::string_view prefix, std::string_view message) {
   Reply go = co_await Command(std::string_view("DATA"));
   if (go.code != 354) co_return go;

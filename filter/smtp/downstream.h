@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
@@ -47,6 +48,10 @@ class Downstream {
   asio::awaitable<Reply> Open();
   // Sends one command line (no CRLF) and reads the reply.
   asio::awaitable<Reply> Command(std::string_view line);
+  // Two commands in one write when the downstream offers PIPELINING (RFC 2920), else one
+  // after the other; both replies. If the first fails with code 0 the second is too.
+  asio::awaitable<std::pair<Reply, Reply>> CommandPair(std::string_view first,
+                                                       std::string_view second);
   // DATA, then `prefix` + `message` dot-stuffed and the end marker; the final reply.
   asio::awaitable<Reply> Data(std::string_view prefix, std::string_view message);
   // QUIT without waiting long; closes the connection.
