@@ -7,7 +7,9 @@
 //
 // Ownership: string_views in a Message point into the raw buffer passed to Parse(); the
 // caller keeps that buffer alive and unchanged while it uses the Message. Decoded data
-// (header values, text) is owned by the Message.
+// (header values, text) is owned by the Message. The one exception: a message/rfc822 part
+// sent base64 or quoted-printable is decoded first, and the views of its nested parts point
+// into that decoded copy, which the Message owns (Message::nested_buffers).
 //
 // Failure: parsing never fails and never throws. Whatever the bytes, the result is a
 // Message; anything malformed or over a limit is recorded as a Defect.
@@ -18,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,6 +93,8 @@ struct Part {
   size_t decoded_size = 0;        // bytes after transfer decoding (all parts)
 
   bool is_text = false;           // text/* that is not an attachment: text holds it
+                                  // (text/* attachments also get a text range in raw_text,
+                                  // but stay out of visible_text and urls)
   bool is_html = false;
   bool is_attachment = false;
   // For text parts: the decoded UTF-8 text (HTML as HTML), a range of Message::raw_text.
@@ -133,6 +138,9 @@ struct Message {
   uint32_t colored_text = 0;     // HTML text runs with a non-default colour
   uint32_t invisible_text = 0;   // HTML text hidden (display:none, tiny font, same colour as bg)
 
+  // Decoded bodies of encoded message/rfc822 parts; nested parts' views point into them.
+  std::vector<std::shared_ptr<const std::string>> nested_buffers;
+
   const std::vector<Header>& headers() const { return parts.front().headers; }
   // First top-level header with this name (case-insensitive), or nullptr.
   const Header* FindHeader(std::string_view name) const;
@@ -153,6 +161,10 @@ class Parser {
   // Parses raw into the parser's Message and returns it. The reference stays valid until
   // the next Parse() on this parser; raw must outlive that use. Never fails.
   const Message& Parse(std::string_view raw);
+
+  // Parses raw into *out, reusing out's storage, with this parser's limits and scratch
+  // buffers; for callers that keep Messages beyond the next Parse(). Never fails.
+  void ParseInto(std::string_view raw, Message* out);
 
  private:
   struct Impl;
