@@ -99,7 +99,8 @@ const std::vector<FactInfo>& FactNames() {
       {"body_bytes", "bytes of visible text"},
       {"subject_bytes", "bytes of the decoded Subject"},
       {"subject_upper_pct", "percent of Subject letters in upper case (0 if < 8 letters)"},
-      {"body_upper_pct", "percent of body letters in upper case (0 if < 100 letters)"},
+      {"body_upper_pct",
+       "percent of letters in upper case in the first 16 KiB of text (0 if < 100 letters)"},
       {"received_count", "Received headers"},
       {"recipient_count", "addresses in To and Cc"},
   };
@@ -182,8 +183,10 @@ double UpperCasePercent(std::string_view utf8, size_t min_letters) {
   for (size_t i = 0; i < utf8.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(utf8[i]);
     if (c < 0x80) {
-      if (std::isupper(c)) ++upper;
-      if (std::isalpha(c)) ++letters;
+      // Plain ASCII arithmetic: the <cctype> calls go through the locale per byte.
+      bool is_upper = c >= 'A' && c <= 'Z';
+      upper += is_upper;
+      letters += is_upper || (c >= 'a' && c <= 'z');
       continue;
     }
     // Cyrillic in UTF-8: U+0400..U+04FF is D0/D1/D2/D3 followed by a continuation byte.
@@ -234,9 +237,9 @@ void ComputeFacts(const mime::Message& message, double* v) {
   v[kFactBodyBytes] = static_cast<double>(message.visible_text.size());
   v[kFactSubjectBytes] = subject ? static_cast<double>(subject->value.size()) : 0;
   v[kFactSubjectUpperPct] = subject ? UpperCasePercent(subject->value, 8) : 0;
-  // The first 64 KiB are representative and keep this cheap on huge bodies.
+  // The first 16 KiB are representative and keep this cheap on huge bodies.
   v[kFactBodyUpperPct] =
-      UpperCasePercent(std::string_view(message.visible_text).substr(0, 64 * 1024), 100);
+      UpperCasePercent(std::string_view(message.visible_text).substr(0, 16 * 1024), 100);
   v[kFactReceivedCount] = static_cast<double>(CountHeaders(message, "Received"));
   size_t recipients = 0;
   for (const mime::Header* h : {to, cc}) {

@@ -164,7 +164,8 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
     set->groups_[it->second].rules.push_back(i);
 
     std::string hs_problem = CheckHsPattern(rule.pattern, HsFlags(rule));
-    Status pcre = compiled.regex.Compile(rule.pattern, rule.flags, !hs_problem.empty());
+    // JIT for all: excerpts re-match every rule that hits, so this is on the scan path too.
+    Status pcre = compiled.regex.Compile(rule.pattern, rule.flags, true);
     if (hs_problem.empty()) continue;
     if (hs_problem.find("empty") != std::string::npos || !pcre.ok()) {
       std::string message = "bad pattern: " + hs_problem;

@@ -16,7 +16,7 @@ namespace sluice::rules {
 namespace {
 
 constexpr size_t kExcerptBytes = 80;
-constexpr size_t kExcerptWindow = 4096;  // how far before the end offset PCRE2 starts
+constexpr size_t kExcerptWindow = 1024;  // how far before the end offset PCRE2 starts
 
 struct ThreadState {
   hs_scratch_t* scratch = nullptr;
@@ -128,6 +128,8 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
           for (size_t i = mark; i < state.touched.size(); ++i) {
             uint32_t r = state.touched[i];
             const CompiledRule& rule = rules_[r];
+            // Helper and zero-score rules are never shown by Scan: no excerpt needed.
+            if (!all && (!rule.report || rule.rule.score == 0)) continue;
             size_t end = std::min<size_t>(state.first_end[r], text.size());
             size_t start = rule.fallback || end < kExcerptWindow ? 0 : end - kExcerptWindow;
             while (start > 0 && IsUtf8Continuation(text[start])) --start;

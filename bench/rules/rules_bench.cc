@@ -1,0 +1,204 @@
+// rules_bench.cc - scanning throughput of the rule engine, MB/s per core.
+//
+// Parses the corpus test split once up front (.cache/corpus/test.spam + test.ham, or the
+// list files named by $SLUICE_BENCH_SPAM / $SLUICE_BENCH_HAM), then times only
+// RuleSet::Scan (every target, meta rules, facts, excerpts) with:
+//   shipped   - rules/sluice.yaml
+//   generated - 2,000 rules: words lists and regexes built from the corpus training
+//               vocabulary (body, rawbody, subject), written to a temporary file
+// Bytes processed are the decoded text (visible_text + raw_text) of the messages, as the
+// issue defines it; one benchmark thread = one core.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "filter/mime/message.h"
+#include "filter/rules/rule_set.h"
+
+namespace {
+
+using sluice::RuleHit;
+using sluice::rules::RuleSet;
+
+struct Corpus {
+  std::vector<std::string> raw;  // kept alive: messages point into it
+  std::vector<sluice::mime::Message> messages;
+  size_t decoded_bytes = 0;
+  size_t raw_bytes = 0;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::vector<std::string> ListFile(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+std::string CorpusDir() { return std::string(SLUICE_SOURCE_DIR) + "/.cache/corpus"; }
+
+const Corpus& TestCorpus() {
+  static Corpus* corpus = [] {
+    auto* c = new Corpus;
+    const char* spam = std::getenv("SLUICE_BENCH_SPAM");
+    const char* ham = std::getenv("SLUICE_BENCH_HAM");
+    std::vector<std::string> paths = ListFile(spam ? spam : CorpusDir() + "/test.spam");
+    for (auto& p : ListFile(ham ? ham : CorpusDir() + "/test.ham")) paths.push_back(p);
+    c->raw.reserve(paths.size());
+    for (const auto& path : paths) c->raw.push_back(ReadFile(path));
+    for (const auto& raw : c->raw) {
+      c->messages.push_back(sluice::mime::Parse(raw));
+      c->decoded_bytes +=
+          c->messages.back().visible_text.size() + c->messages.back().raw_text.size();
+      c->raw_bytes += raw.size();
+    }
+    return c;
+  }();
+  return *corpus;
+}
+
+// 2,000 rules from the training split's vocabulary: words of 5+ letters, by frequency,
+// skipping the most common 300 (they would hit every message).
+std::string GeneratedRuleFile() {
+  std::map<std::string, int> counts;
+  auto paths = ListFile(CorpusDir() + "/train.spam");
+  for (auto& p : ListFile(CorpusDir() + "/train.ham")) paths.push_back(p);
+  for (size_t i = 0; i < paths.size(); i += 3) {
+    std::string raw = ReadFile(paths[i]);
+    sluice::mime::Message m = sluice::mime::Parse(raw);
+    std::string word;
+    for (char c : m.visible_text + " ") {
+      if (std::isalpha(static_cast<unsigned char>(c))) {
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      } else {
+        if (word.size() >= 5 && word.size() <= 20) ++counts[word];
+        word.clear();
+      }
+    }
+  }
+  std::vector<std::pair<int, std::string>> ranked;
+  for (auto& [w, n] : counts) ranked.push_back({-n, w});
+  std::sort(ranked.begin(), ranked.end());
+  std::string yaml = "rules:\n";
+  int made = 0;
+  for (size_t i = 300; i + 1 < ranked.size() && made < 2000; ++i, ++made) {
+    const std::string& w = ranked[i].second;
+    const std::string& next = ranked[i + 1].second;
+    std::string id = "GEN_" + std::to_string(made);
+    const char* target = made % 10 < 7 ? "body" : made % 10 < 9 ? "rawbody" : "subject";
+    yaml += "  - id: " + id + "\n    description: generated\n    target: " + target + "\n";
+    switch (made % 4) {
+      case 0:
+        yaml += "    words: [" + w + ", \"" + w + " " + next + "\"]\n";
+        break;
+      case 1:
+        yaml += "    pattern: '" + w + "\\s+\\w{3,}'\n    flags: [caseless]\n";
+        break;
+      case 2:
+        yaml += "    pattern: '" + w.substr(0, 3) + "[a-z]{0,3}" + w.substr(3) + "'\n";
+        break;
+      default:
+        yaml += "    words: [" + w + "]\n    min_hits: 2\n";
+        break;
+    }
+    yaml += "    score: 0.1\n";
+  }
+  return yaml;
+}
+
+std::shared_ptr<const RuleSet> Load(const std::string& file) {
+  std::vector<sluice::rules::Diagnostic> warnings;
+  auto set = RuleSet::Load({file}, {}, &warnings);
+  if (!set.ok()) {
+    std::fprintf(stderr, "%s\n", set.status().message().c_str());
+    std::abort();
+  }
+  return set.value();
+}
+
+std::shared_ptr<const RuleSet> Shipped() {
+  static auto set = Load(std::string(SLUICE_SOURCE_DIR) + "/rules/sluice.yaml");
+  return set;
+}
+
+std::shared_ptr<const RuleSet> Generated() {
+  static auto set = [] {
+    std::string path = std::filesystem::temp_directory_path() / "sluice-bench-rules-2000.yaml";
+    std::ofstream(path) << GeneratedRuleFile();
+    auto loaded = Load(path);
+    std::filesystem::remove(path);
+    return loaded;
+  }();
+  return set;
+}
+
+void ScanAll(benchmark::State& state, const RuleSet& set) {
+  const Corpus& corpus = TestCorpus();
+  std::vector<RuleHit> hits;
+  size_t total_hits = 0;
+  for (auto _ : state) {
+    for (const auto& message : corpus.messages) {
+      hits.clear();
+      set.Scan(message, &hits);
+      total_hits += hits.size();
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * corpus.decoded_bytes));
+  state.counters["messages"] = static_cast<double>(corpus.messages.size());
+  state.counters["rules"] = static_cast<double>(set.rule_count());
+  state.counters["decoded_MB"] = corpus.decoded_bytes / 1e6;
+  state.counters["raw_MB"] = corpus.raw_bytes / 1e6;
+  state.counters["hits_per_msg"] =
+      static_cast<double>(total_hits) / (state.iterations() * corpus.messages.size());
+  state.counters["msgs_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * corpus.messages.size()),
+                         benchmark::Counter::kIsRate);
+}
+
+void BM_ScanShipped(benchmark::State& state) { ScanAll(state, *Shipped()); }
+void BM_ScanGenerated2000(benchmark::State& state) { ScanAll(state, *Generated()); }
+
+void BM_LoadShipped(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(Load(std::string(SLUICE_SOURCE_DIR) + "/rules/sluice.yaml"));
+  }
+}
+
+// One shipped file at a time, to see where the time goes.
+const char* const kShippedFiles[] = {"headers.yaml", "body_en.yaml", "body_ru.yaml",
+                                     "html.yaml",    "uri.yaml",     "attachments.yaml",
+                                     "meta.yaml"};
+void BM_ScanShippedFile(benchmark::State& state) {
+  static std::map<int, std::shared_ptr<const RuleSet>> sets;
+  auto& set = sets[state.range(0)];
+  if (!set) set = Load(std::string(SLUICE_SOURCE_DIR) + "/rules/" + kShippedFiles[state.range(0)]);
+  state.SetLabel(kShippedFiles[state.range(0)]);
+  ScanAll(state, *set);
+}
+BENCHMARK(BM_ScanShippedFile)->DenseRange(0, 6)->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_ScanShipped)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_ScanGenerated2000)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_LoadShipped)->Unit(benchmark::kMillisecond)->Iterations(2);
+
+}  // namespace
+
+BENCHMARK_MAIN();
