@@ -25,12 +25,6 @@ bool IsTrimmed(unsigned char c) {
   return c == '.' || c == '-' || c == '\'' || c == '_' || c == '?' || c == '@';
 }
 
-size_t CountChars(std::string_view word) {
-  size_t chars = 0;
-  for (unsigned char c : word) chars += (c & 0xC0) != 0x80;
-  return chars;
-}
-
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -80,7 +74,12 @@ class Emitter {
       word.remove_suffix(1);
     }
     if (word.empty()) return;
-    const size_t chars = CountChars(word);
+    size_t chars = 0;
+    bool ascii = true;
+    for (unsigned char c : word) {
+      chars += (c & 0xC0) != 0x80;
+      ascii &= c < 0x80;
+    }
     if (chars < options_.min_word_chars) return;
     if (chars > options_.max_word_chars) {
       // Long runs (base64 junk, hashes, glued CJK) say little by content; their shape does.
@@ -92,9 +91,22 @@ class Emitter {
       if (body) Window(0);
       return;
     }
-    FoldCase(word, &folded_);
-    const uint64_t hash = TokenHash(tag, folded_);
-    out_->Add(hash, tag, folded_);
+    uint64_t hash;
+    if (ascii && !out_->keep_text()) {
+      // The common case: fold and hash in one pass, no copy (same hash as below).
+      uint64_t state = HashContinue(kFnvOffset, tag);
+      for (unsigned char c : word) {
+        if (c >= 'A' && c <= 'Z') c += 32;
+        state ^= c;
+        state *= kFnvPrime;
+      }
+      hash = HashFinish(state);
+      out_->Add(hash, tag, {});
+    } else {
+      FoldCase(word, &folded_);
+      hash = TokenHash(tag, folded_);
+      out_->Add(hash, tag, folded_);
+    }
     if (body) {
       if (out_->keep_text()) window_text_[window_pos_ % kMaxWindow] = folded_;
       Window(hash);
@@ -319,9 +331,22 @@ void FoldCase(std::string_view text, std::string* out) {
 }
 
 void TokenList::Clear() {
+  if (hashes_.size() * 8 < slots_.size()) {
+    // The table grew for an earlier big message: empty only the slots in use instead of
+    // writing the whole table. Every occupied slot holds one of hashes_, so probing for
+    // each (past slots already zeroed) finds and clears them all.
+    const size_t mask = slots_.size() - 1;
+    for (uint64_t h : hashes_) {
+      if (h == 0) continue;
+      size_t i = h & mask;
+      while (slots_[i] != h) i = (i + 1) & mask;
+      slots_[i] = 0;
+    }
+  } else {
+    std::fill(slots_.begin(), slots_.end(), 0);
+  }
   hashes_.clear();
   texts_.clear();
-  std::fill(slots_.begin(), slots_.end(), 0);
   has_zero_ = false;
 }
 

@@ -165,3 +165,28 @@ TEST(TokenizerTest, TokenListReuseClearsState) {
 
 }  // namespace
 }  // namespace sluice::bayes
+
+namespace sluice::bayes {
+namespace {
+
+TEST(TokenListTest, ReuseAfterABigMessageStartsEmpty) {
+  TokenList tokens;
+  for (uint64_t h = 1; h <= 20000; ++h) ASSERT_TRUE(tokens.Add(h * 0x9e3779b97f4a7c15ULL, "", ""));
+  tokens.Clear();  // the table is now much larger than the next message needs
+  EXPECT_EQ(tokens.size(), 0u);
+  for (uint64_t h = 1; h <= 100; ++h) {
+    EXPECT_TRUE(tokens.Add(h * 0x9e3779b97f4a7c15ULL, "", "")) << h;  // none left behind
+  }
+  tokens.Clear();  // sparse clear
+  for (uint64_t h = 1; h <= 20000; ++h) {
+    ASSERT_TRUE(tokens.Add(h * 0x9e3779b97f4a7c15ULL, "", "")) << h;
+  }
+  EXPECT_FALSE(tokens.Add(0x9e3779b97f4a7c15ULL, "", ""));
+  EXPECT_TRUE(tokens.Add(0, "", ""));
+  EXPECT_FALSE(tokens.Add(0, "", ""));
+  tokens.Clear();
+  EXPECT_TRUE(tokens.Add(0, "", ""));
+}
+
+}  // namespace
+}  // namespace sluice::bayes
