@@ -12,29 +12,23 @@
 
 namespace sluice::mime::internal {
 
-bool FindDelimiter(std::string_view body, std::string_view boundary, size_t from, Delimiter* out) {
+bool FindDelimiter(std::string_view body, std::string_view dash_boundary, size_t from,
+                   Delimiter* out) {
   const char* data = body.data();
   const size_t n = body.size();
-  const size_t blen = boundary.size();
+  const size_t blen = dash_boundary.size();
   size_t pos = from;
-  while (pos + 2 + blen <= n) {
-    // Search "--" then compare the boundary: avoids building a needle string per call.
-    const void* hit = memmem(data + pos, n - pos, "--", 2);
+  while (pos + blen <= n) {
+    // One memmem for the whole "--boundary" (glibc's is sublinear for such needles), then
+    // check that it starts a line.
+    const void* hit = memmem(data + pos, n - pos, dash_boundary.data(), blen);
     if (!hit) return false;
     size_t at = static_cast<const char*>(hit) - data;
-    bool line_start = at == 0 || data[at - 1] == '\n' || data[at - 1] == '\r';
-    if (!line_start || at + 2 + blen > n ||
-        std::memcmp(data + at + 2, boundary.data(), blen) != 0) {
-      // Skip this "--" (and a run of dashes, which would re-hit at every offset).
-      size_t skip = at + 1;
-      if (!line_start) {
-        const void* eol = std::memchr(data + at, '\n', n - at);
-        skip = eol ? static_cast<const char*>(eol) - data + 1 : n;
-      }
-      pos = skip;
+    if (!(at == 0 || data[at - 1] == '\n' || data[at - 1] == '\r')) {
+      pos = at + 1;
       continue;
     }
-    size_t q = at + 2 + blen;
+    size_t q = at + blen;
     bool close = false;
     if (q + 2 <= n && data[q] == '-' && data[q + 1] == '-') {
       close = true;

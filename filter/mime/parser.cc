@@ -230,7 +230,7 @@ void Parser::Impl::DecodeHeaderValues(uint32_t index, DefectSink* defects) {
 
 void Parser::Impl::ParseMultipart(uint32_t index, std::string_view body, DefectSink* defects) {
   // Copies: parsing children may reallocate msg->parts.
-  const std::string boundary = msg->parts[index].boundary;
+  const std::string boundary = "--" + msg->parts[index].boundary;
   const std::string prefix = msg->parts[index].path + ".";
   const uint32_t depth = msg->parts[index].depth + 1;
   const bool digest = msg->parts[index].content_type == "multipart/digest";

@@ -49,10 +49,11 @@ struct Delimiter {
   bool close = false;     // "--boundary--"
 };
 
-// Finds the next delimiter line for `boundary` in body at or after `from`: "--" + boundary at
-// the start of a line, then optionally "--", then only spaces/tabs up to the line end (the
-// rule Python's email package and RFC 2046 apply). False when there is none.
-bool FindDelimiter(std::string_view body, std::string_view boundary, size_t from, Delimiter* out);
+// Finds the next delimiter line in body at or after `from`: `dash_boundary` ("--" + the
+// boundary) at the start of a line, then optionally "--", then only spaces/tabs up to the line
+// end (the rule Python's email package and RFC 2046 apply). False when there is none.
+bool FindDelimiter(std::string_view body, std::string_view dash_boundary, size_t from,
+                   Delimiter* out);
 
 // Canonical transfer encoding of a declared Content-Transfer-Encoding value.
 enum class TransferEncoding { kIdentity, kBase64, kQuotedPrintable, kUuencode, kUnknown };
