@@ -6,10 +6,7 @@
 // Exit 0 when the message was read and parsed (defects or not), 1 when it can't be read.
 // Invalid UTF-8 never reaches the JSON (replaced by U+FFFD), so output is always valid JSON.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -23,18 +20,17 @@ namespace {
 using mime::Message;
 using mime::Part;
 
+// Reads a whole file (or stdin for "-") with stdio, which reports errors (a directory, an
+// unreadable file) through ferror() instead of throwing from inside a stream iterator.
 bool ReadInput(const std::string& path, std::string* out) {
-  if (path == "-") {
-    std::ostringstream buffer;
-    buffer << std::cin.rdbuf();
-    if (std::cin.bad()) return false;
-    *out = std::move(buffer).str();
-    return true;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !in.bad();
+  std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  char buffer[64 * 1024];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) out->append(buffer, n);
+  bool ok = !std::ferror(file);
+  if (file != stdin) std::fclose(file);
+  return ok;
 }
 
 std::string_view SourceName(mime::UrlSource source) {

@@ -47,4 +47,8 @@ set +e
 "$sluice" mime "$tmp/does-not-exist" 2>/dev/null; rc=$?
 set -e
 [ "$rc" = 1 ] || fail "missing file should exit 1, got $rc"
+set +e
+"$sluice" mime --json "$tmp" 2>/dev/null; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "a directory should exit 1, got $rc"
 echo "cli_test: ok"
