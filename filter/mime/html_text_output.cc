@@ -262,7 +262,12 @@ void Renderer::FinishLink() {
       space = !dest.empty();
       continue;
     }
-    if (dest.size() >= kMaxLinkText && (static_cast<unsigned char>(c) & 0xC0) != 0x80) break;
+    // A valid character has at most 3 continuation bytes; stray ones (invalid UTF-8) must
+    // not run past the cap, hence the hard stop 3 bytes after it.
+    if (dest.size() >= kMaxLinkText &&
+        ((static_cast<unsigned char>(c) & 0xC0) != 0x80 || dest.size() >= kMaxLinkText + 3)) {
+      break;
+    }
     if (space) dest.push_back(' ');
     space = false;
     dest.push_back(c);
