@@ -87,7 +87,7 @@ declare -A MILTER=([none]="" [sluice-unix]="unix:$W/run/sluice.sock" [sluice-ine
 if [ "${BENCH_RSPAMD:-1}" = 1 ] && [ -x "$ROOT/bench/mta/rspamd.sh" ]; then
   if "$ROOT/bench/mta/rspamd.sh" start "$W/rspamd" 21332 >"$W/rspamd.out" 2>&1; then
     SETUPS+=(rspamd)
-    PIDS+=("$(cat "$W/rspamd/pid")")
+    trap '"$ROOT/bench/mta/rspamd.sh" stop "$W/rspamd" >/dev/null 2>&1; fx_cleanup' EXIT
   else
     echo "rspamd: not measured ($(tail -1 "$W/rspamd.out"))"
   fi

@@ -10,7 +10,14 @@ cmd=${1:?usage: rspamd.sh start DIR PORT | stop DIR}
 D=${2:?DIR}
 case "$cmd" in
   stop)
-    [ -f "$D/pid" ] && kill -TERM "$(cat "$D/pid")" 2>/dev/null
+    if [ -f "$D/pid" ]; then
+      main=$(cat "$D/pid")
+      workers=$(ps -o pid= --ppid "$main" 2>/dev/null)
+      kill -TERM "$main" 2>/dev/null
+      for ((i = 0; i < 50; i++)); do kill -0 "$main" 2>/dev/null || break; sleep 0.1; done
+      for w in $workers; do kill -KILL "$w" 2>/dev/null; done
+      kill -KILL "$main" 2>/dev/null
+    fi
     [ -f "$D/dns.pid" ] && kill -TERM "$(cat "$D/dns.pid")" 2>/dev/null
     exit 0 ;;
   start) ;;
