@@ -7,7 +7,8 @@
 namespace sluice::bayes {
 
 std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, uint32_t folds,
-                                  const ClassifierOptions& options, CvRank rank) {
+                                  const ClassifierOptions& options, CvRank rank,
+                                  std::vector<Classification>* details) {
   if (folds < 2) folds = 2;
   std::unordered_map<uint64_t, TokenCounts> all;
   ModelTotals all_totals;
@@ -17,6 +18,7 @@ std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, u
   }
   std::vector<Scored> scored(messages.size());
   for (size_t i = 0; i < messages.size(); ++i) scored[i] = {-1e300, messages[i].spam};
+  if (details) details->assign(messages.size(), Classification{});
   std::vector<TokenCounts> counts;
   std::vector<Clue> clues;
   auto fold_of = [&](size_t i) {
@@ -52,6 +54,7 @@ std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, u
       if (rank == CvRank::kLogOdds) score = c.log_odds;
       if (rank == CvRank::kBlend) score = c.probability + 0.05 * std::tanh(c.log_odds / 20);
       scored[i] = {score, m.spam};
+      if (details) (*details)[i] = c;
     }
   }
   return scored;

@@ -30,9 +30,11 @@ struct LabelledTokens {
 enum class CvRank { kProbability, kMargin, kLogOdds, kBlend };
 
 // Returns one Scored per message, in input order: the Bayes probability, or the chi-square
-// margin (ham_log_tail - spam_log_tail), or the log odds.
+// margin (ham_log_tail - spam_log_tail), or the log odds. With details, also each
+// message's whole Classification (same order), for fitting the verdict's mapping.
 std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, uint32_t folds,
                                   const ClassifierOptions& options,
-                                  CvRank rank = CvRank::kProbability);
+                                  CvRank rank = CvRank::kProbability,
+                                  std::vector<Classification>* details = nullptr);
 
 }  // namespace sluice::bayes

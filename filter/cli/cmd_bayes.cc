@@ -51,6 +51,7 @@ struct BayesArgs {
   double holdout_last = 0;  // cv: score only the last fraction of each class, trained on the rest
   std::vector<double> weights;  // cv: also evaluate rules + Bayes at these bayes weights
   std::string scores_file;
+  std::string dump_file;  // cv: per-message Bayes details and rule score, TSV
   double threshold = 0.5;
 };
 
@@ -178,7 +179,7 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   bayes::TokenList tokens;
   std::vector<bayes::LabelledTokens> messages;
   std::shared_ptr<const rules::RuleSet> rule_set;
-  if (!args.weights.empty()) {
+  if (!args.weights.empty() || !args.dump_file.empty()) {
     rules::LoadOptions load;
     load.cache_dir = config->scoring.rules_cache_dir;
     std::vector<rules::Diagnostic> warnings;
@@ -245,19 +246,40 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   if (args.rank == "margin") rank = bayes::CvRank::kMargin;
   if (args.rank == "log-odds") rank = bayes::CvRank::kLogOdds;
   if (args.rank == "blend") rank = bayes::CvRank::kBlend;
-  auto scored =
-      bayes::CrossValidate(mixed, args.holdout_last > 0 ? 1 : args.folds, args.classifier, rank);
+  std::vector<bayes::Classification> details;
+  auto scored = bayes::CrossValidate(mixed, args.holdout_last > 0 ? 1 : args.folds, args.classifier,
+                                     rank, &details);
   if (args.holdout_last > 0) {
     std::vector<bayes::Scored> kept;
     std::vector<bayes::LabelledTokens> kept_messages;
+    std::vector<bayes::Classification> kept_details;
     for (size_t i = 0; i < scored.size(); ++i) {
       if (mixed[i].fold == 0) {
         kept.push_back(scored[i]);
         kept_messages.push_back(std::move(mixed[i]));
+        kept_details.push_back(details[i]);
       }
     }
     scored = std::move(kept);
     mixed = std::move(kept_messages);
+    details = std::move(kept_details);
+  }
+  if (!args.dump_file.empty()) {
+    // One line per scored message, to fit the verdict's Bayes mapping outside (models/).
+    FILE* out = std::fopen(args.dump_file.c_str(), "w");
+    if (out == nullptr) {
+      std::fprintf(stderr, "sluice bayes cv: cannot write %s\n", args.dump_file.c_str());
+      return 2;
+    }
+    std::fprintf(out,
+                 "name\tspam\tprobability\tspam_log_tail\tham_log_tail\tlog_odds\tclues\trules\n");
+    for (size_t i = 0; i < mixed.size(); ++i) {
+      const bayes::Classification& c = details[i];
+      std::fprintf(out, "%s\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t%u\t%.9g\n", mixed[i].name.c_str(),
+                   mixed[i].spam ? 1 : 0, c.probability, c.spam_log_tail, c.ham_log_tail,
+                   c.log_odds, c.clues_used, rule_scores[mixed[i].name]);
+    }
+    std::fclose(out);
   }
   char label[96];
   std::snprintf(label, sizeof label, "osb=%u h%d%d w=%u-%u s=%.3g x=%.3g md=%.3g mc=%u", args.osb,
@@ -362,6 +384,8 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
       ->delimiter(',');
   cv->add_option("--holdout-last", args->holdout_last,
                  "instead of folds: score the last fraction of each class, trained on the rest");
+  cv->add_option("--dump", args->dump_file,
+                 "write each scored message's Bayes details and rule score (TSV)");
   cv->add_option("--show-errors", args->show_errors, "list the N worst-ranked ham and spam");
   cv->callback([args, &globals] { globals.exit_code = CrossValidation(*args, globals); });
 

@@ -114,4 +114,14 @@ while kill -0 "$trainer" 2>/dev/null; do
 done
 wait "$trainer" || fail "background trainer failed: $(cat "$work/train-bg.out")"
 s bayes stats | grep -q "ham messages:  3040" || fail "after background training: $(s bayes stats)"
+# cv --dump: one line per scored message with its label, probability and rule score; the
+# synthetic classes are disjoint, so every spam line must be spammy and every ham hammy.
+s bayes cv --spam "$work/spam" --ham "$work/ham" --folds 3 --dump "$work/cv.tsv" >/dev/null ||
+  fail "bayes cv --dump"
+head -1 "$work/cv.tsv" | grep -q "^name.spam.probability" || fail "cv dump header: $(head -1 "$work/cv.tsv")"
+[ "$(wc -l <"$work/cv.tsv")" -eq 61 ] || fail "cv dump must have 60 messages: $(wc -l <"$work/cv.tsv")"
+awk -F'\t' 'NR > 1 && (($2 == 1) != ($3 > 0.5)) { bad++ } END { exit bad > 0 }' "$work/cv.tsv" ||
+  fail "cv dump: a message on the wrong side: $(cat "$work/cv.tsv")"
+awk -F'\t' 'NR > 1 && $2 == 1 && $8 != 1 { bad++ } END { exit bad > 0 }' "$work/cv.tsv" ||
+  fail "cv dump: spam rule score must be the SAYS_WINNER score 1: $(cat "$work/cv.tsv")"
 echo "bayes_cli: ok ($rounds scoring rounds during training)"
