@@ -25,6 +25,9 @@ namespace sluice::bayes {
 
 namespace fs = std::filesystem;
 
+// Clues the daemon orders per message (BayesOptions::top_tokens): what scoring pays for.
+constexpr size_t kShownClues = 10;
+
 struct Corpus {
   std::vector<std::string> raw_train, raw_test;
   std::vector<bool> train_spam;
@@ -135,7 +138,7 @@ void Classify(benchmark::State& state, bool table) {
     } else if (!c.store->Lookup(tokens.hashes(), counts.data()).ok()) {
       return state.SkipWithError("lookup failed");
     }
-    benchmark::DoNotOptimize(bayes::Classify(counts, c.totals, {}, &clues));
+    benchmark::DoNotOptimize(bayes::Classify(counts, c.totals, {}, &clues, kShownClues));
   }
   Finish(state, c, i);
 }
@@ -157,7 +160,8 @@ void BM_Combine(benchmark::State& state) {
   std::vector<Clue> clues;
   size_t i = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(bayes::Classify(all[i++ % all.size()], c.totals, {}, &clues));
+    benchmark::DoNotOptimize(
+        bayes::Classify(all[i++ % all.size()], c.totals, {}, &clues, kShownClues));
   }
   Finish(state, c, i);
 }

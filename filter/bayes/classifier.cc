@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 namespace sluice::bayes {
 
@@ -16,28 +17,48 @@ double TokenProbability(const TokenCounts& counts, const ModelTotals& totals,
   return (options.strength * options.unknown_prob + n * p) / (options.strength + n);
 }
 
+// Sums a series of positive terms that shrink by `ratio(i)` from term 1 on, until they can
+// no longer change the sum.
+template <typename Ratio>
+double SumFalling(uint32_t from, uint32_t to, Ratio ratio) {
+  constexpr double kNegligible = 1e-17;
+  double sum = 0, term = 1;
+  for (uint32_t i = from; i != to; from < to ? ++i : --i) {
+    term *= ratio(i);
+    sum += term;
+    if (term < sum * kNegligible) break;
+  }
+  return sum;
+}
+
 double LogChi2Q(double chi2, uint32_t k) {
   if (k == 0 || chi2 <= 0) return 0;
-  // Q = exp(-m) * sum_{i<k} m^i / i!, summed in log space (log-sum-exp).
+  // Q = P(Poisson(m) < k) = exp(-m) * sum_{i<k} t_i with t_i = m^i / i!. The terms rise
+  // while i < m and fall after, so every sum below starts at its largest term and walks
+  // away from it with the ratios t_i / t_(i-1) = m / i, stopping once a term no longer
+  // counts: a few dozen multiplications instead of k logarithms, and no overflow.
   const double m = chi2 / 2;
   const double log_m = std::log(m);
-  double max_term = -INFINITY;
-  double term = 0;  // ln(m^i / i!)
-  for (uint32_t i = 0; i < k; ++i) {
-    if (i > 0) term += log_m - std::log(double(i));
-    max_term = std::max(max_term, term);
+  int sign = 0;  // lgamma_r: lgamma's reentrant form, which writes no global
+  if (m + 1 <= k) {
+    // Q is near 1 (k - 1 >= m): its complement, the upper tail sum_{i>=k}, is what carries
+    // the information, and summing it directly keeps it exact down to 1e-300 where 1 - Q
+    // computed from Q would be rounding noise below 1e-16.
+    const double log_tk = k * log_m - ::lgamma_r(k + 1.0, &sign);
+    const double upper = SumFalling(k + 1, UINT32_MAX, [m](uint32_t i) { return m / i; });
+    const double log_p = -m + log_tk + std::log1p(upper);
+    return std::log1p(-std::exp(log_p));
   }
-  double sum = 0;
-  term = 0;
-  for (uint32_t i = 0; i < k; ++i) {
-    if (i > 0) term += log_m - std::log(double(i));
-    sum += std::exp(term - max_term);
-  }
-  return std::min(0.0, -m + max_term + std::log(sum));
+  // m > k - 1: every term of the sum rises towards t_(k-1).
+  const uint32_t top = k - 1;
+  const double log_top = top * log_m - ::lgamma_r(top + 1.0, &sign);
+  const double below = SumFalling(top, 0, [m](uint32_t i) { return i / m; });
+  return std::min(0.0, -m + log_top + std::log1p(below));
 }
 
 Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& totals,
-                        const ClassifierOptions& options, std::vector<Clue>* clues) {
+                        const ClassifierOptions& options, std::vector<Clue>* clues,
+                        size_t ordered) {
   clues->clear();
   for (size_t i = 0; i < counts.size(); ++i) {
     if (counts[i].spam == 0 && counts[i].ham == 0) continue;
@@ -53,25 +74,32 @@ Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& 
     std::nth_element(clues->begin(), clues->begin() + options.max_clues, clues->end(), stronger);
     clues->resize(options.max_clues);
   }
-  std::sort(clues->begin(), clues->end(), stronger);
 
   Classification result;
   result.clues_used = static_cast<uint32_t>(clues->size());
-  if (clues->empty()) return result;
-  double sum_log_ham = 0, sum_log_spam = 0;
-  for (const Clue& clue : *clues) {
-    // Keep f away from 0 and 1 so one token can never decide alone.
-    const double f = std::clamp(clue.prob, 1e-6, 1 - 1e-6);
-    sum_log_ham += std::log(f);
-    sum_log_spam += std::log1p(-f);
-    result.log_odds += std::log(f) - std::log1p(-f);
+  if (!clues->empty()) {
+    // Summed before any ordering, so the result never depends on how many clues the
+    // caller wanted ordered.
+    double sum_log_ham = 0, sum_log_spam = 0;
+    for (const Clue& clue : *clues) {
+      // Keep f away from 0 and 1 so one token can never decide alone.
+      const double f = std::clamp(clue.prob, 1e-6, 1 - 1e-6);
+      sum_log_ham += std::log(f);
+      sum_log_spam += std::log1p(-f);
+    }
+    result.log_odds = sum_log_ham - sum_log_spam;
+    const uint32_t k = result.clues_used;
+    result.spam_log_tail = LogChi2Q(-2 * sum_log_spam, k);
+    result.ham_log_tail = LogChi2Q(-2 * sum_log_ham, k);
+    const double s = -std::expm1(result.spam_log_tail);  // 1 - Q: spam evidence
+    const double h = -std::expm1(result.ham_log_tail);   // ham evidence
+    result.probability = std::clamp((1 + s - h) / 2, 0.0, 1.0);
   }
-  const uint32_t k = result.clues_used;
-  result.spam_log_tail = LogChi2Q(-2 * sum_log_spam, k);
-  result.ham_log_tail = LogChi2Q(-2 * sum_log_ham, k);
-  const double s = -std::expm1(result.spam_log_tail);  // 1 - Q: spam evidence
-  const double h = -std::expm1(result.ham_log_tail);   // ham evidence
-  result.probability = std::clamp((1 + s - h) / 2, 0.0, 1.0);
+  if (ordered >= clues->size()) {
+    std::sort(clues->begin(), clues->end(), stronger);
+  } else if (ordered > 0) {
+    std::partial_sort(clues->begin(), clues->begin() + ordered, clues->end(), stronger);
+  }
   return result;
 }
 

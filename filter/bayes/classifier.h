@@ -11,6 +11,7 @@
 // Failure: none. Thread-safety: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -53,8 +54,11 @@ double TokenProbability(const TokenCounts& counts, const ModelTotals& totals,
 double LogChi2Q(double chi2, uint32_t k);
 
 // Combines the counts of one message's tokens. *clues (scratch, reused) ends up holding
-// the clues used, strongest first.
+// the clues used; the first `ordered` of them (all by default) are the strongest, strongest
+// first. Scoring that shows no clues passes 0 and skips the sort. The result does not
+// depend on `ordered`.
 Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& totals,
-                        const ClassifierOptions& options, std::vector<Clue>* clues);
+                        const ClassifierOptions& options, std::vector<Clue>* clues,
+                        size_t ordered = SIZE_MAX);
 
 }  // namespace sluice::bayes

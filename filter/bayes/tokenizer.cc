@@ -25,17 +25,6 @@ bool IsTrimmed(unsigned char c) {
   return c == '.' || c == '-' || c == '\'' || c == '_' || c == '?' || c == '@';
 }
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x += 32;
-    if (y >= 'A' && y <= 'Z') y += 32;
-    if (x != y) return false;
-  }
-  return true;
-}
-
 void AsciiLower(std::string_view in, std::string* out) {
   out->assign(in);
   for (char& c : *out) {
@@ -389,24 +378,25 @@ bool TokenList::Add(uint64_t hash, std::string_view tag, std::string_view text) 
 void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
   out->Clear();
   Emitter emit(options_, out);
-  std::string lower;
+  // Per-thread scratch: most header names and values outgrow the small-string buffer, and
+  // a scorer should not allocate per header.
+  thread_local std::string name, lower;
 
   if (!message.parts.empty()) {
     size_t received = 0;
     for (const mime::Header& header : message.headers()) {
-      const std::string_view name = header.name;
       const std::string_view value = header.value;
-      AsciiLower(name, &lower);
-      if (lower.size() <= 40) emit.Token("hn:", lower);
-      if (IEquals(name, "subject")) {
+      AsciiLower(header.name, &name);  // compared below as plain strings: one fold per header
+      if (name.size() <= 40) emit.Token("hn:", name);
+      if (name == "subject") {
         emit.Words("s:", value, false);
-      } else if (IEquals(name, "from") || IEquals(name, "reply-to") || IEquals(name, "to") ||
-                 IEquals(name, "cc") || IEquals(name, "return-path") || IEquals(name, "sender")) {
-        emit.Addresses(lower + ":", value);
-      } else if (IEquals(name, "received")) {
+      } else if (name == "from" || name == "reply-to" || name == "to" || name == "cc" ||
+                 name == "return-path" || name == "sender") {
+        emit.Addresses(name + ":", value);
+      } else if (name == "received") {
         ++received;
         emit.ReceivedHosts(value);
-      } else if (IEquals(name, "message-id")) {
+      } else if (name == "message-id") {
         const size_t at = value.rfind('@');
         if (at != std::string_view::npos) {
           std::string_view domain = value.substr(at + 1);
@@ -416,21 +406,20 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
         } else {
           emit.Token("mid:", "no-at");
         }
-      } else if (IEquals(name, "x-mailer") || IEquals(name, "user-agent")) {
+      } else if (name == "x-mailer" || name == "user-agent") {
         AsciiLower(value.substr(0, 60), &lower);
         emit.Token("xm:", lower);
         emit.Words("xm:w:", value, false);
-      } else if (IEquals(name, "content-type")) {
+      } else if (name == "content-type") {
         AsciiLower(value.substr(0, value.find(';')), &lower);
         emit.Token("h:ct:", lower);
-      } else if (options_.all_headers && !IEquals(name, "date") && !IEquals(name, "delivered-to") &&
-                 !IEquals(name, "x-spam-status") && !lower.starts_with("x-spam")) {
-        emit.Words("h:" + lower + ":", value.substr(0, 1024), false);
+      } else if (options_.all_headers && name != "date" && name != "delivered-to" &&
+                 name != "x-spam-status" && !name.starts_with("x-spam")) {
+        emit.Words("h:" + name + ":", value.substr(0, 1024), false);
       }
-      if (IEquals(name, "precedence") || IEquals(name, "x-priority") ||
-          IEquals(name, "x-msmail-priority") || IEquals(name, "importance") ||
-          IEquals(name, "list-id") || IEquals(name, "organization")) {
-        const std::string tag = "hv:" + lower + ":";
+      if (name == "precedence" || name == "x-priority" || name == "x-msmail-priority" ||
+          name == "importance" || name == "list-id" || name == "organization") {
+        const std::string tag = "hv:" + name + ":";
         AsciiLower(value.substr(0, 60), &lower);
         emit.Token(tag, lower);
       }

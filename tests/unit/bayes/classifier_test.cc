@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "filter/bayes/cross_validate.h"
 #include "filter/bayes/metrics.h"
@@ -33,6 +35,51 @@ TEST(ClassifierTest, LogChi2QMatchesClosedForms) {
   const double far = LogChi2Q(5000, 150);
   EXPECT_TRUE(std::isfinite(far));
   EXPECT_LT(far, -1000);
+}
+
+// The straightforward sum of the series in log space, to check the fast one against.
+double ReferenceLogChi2Q(double chi2, uint32_t k) {
+  const double m = chi2 / 2;
+  std::vector<double> terms;
+  double term = 0;
+  for (uint32_t i = 0; i < k; ++i) {
+    if (i > 0) term += std::log(m) - std::log(double(i));
+    terms.push_back(term);
+  }
+  const double top = *std::max_element(terms.begin(), terms.end());
+  double sum = 0;
+  for (double t : terms) sum += std::exp(t - top);
+  return std::min(0.0, -m + top + std::log(sum));
+}
+
+TEST(ClassifierTest, LogChi2QMatchesTheSeriesEverywhere) {
+  // Small and large clue counts, from deep in the tail to far below the mean (Q near 1).
+  for (uint32_t k : {1u, 2u, 7u, 40u, 150u, 600u}) {
+    for (double chi2 : {0.01, 0.5, 3.0, 30.0, 2.0 * k, 4.0 * k, 300.0, 5000.0}) {
+      const double expected = ReferenceLogChi2Q(chi2, k);
+      EXPECT_NEAR(LogChi2Q(chi2, k), expected, 1e-9 * std::max(1.0, std::fabs(expected)))
+          << "chi2 " << chi2 << " k " << k;
+    }
+  }
+}
+
+TEST(ClassifierTest, OrderingOnlyTheShownCluesChangesNothingElse) {
+  const ModelTotals totals{100, 100};
+  std::vector<TokenCounts> counts;
+  for (uint32_t i = 0; i < 60; ++i) counts.push_back({i % 7 * 6, (i * 5) % 11 * 4, 0});
+  ClassifierOptions options;
+  options.min_dev = 0.1;
+  std::vector<Clue> all, shown;
+  const Classification full = Classify(counts, totals, options, &all);
+  const Classification partial = Classify(counts, totals, options, &shown, 3);
+  EXPECT_EQ(full.probability, partial.probability);
+  EXPECT_EQ(full.log_odds, partial.log_odds);
+  ASSERT_EQ(all.size(), shown.size());
+  ASSERT_GT(all.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(all[i].index, shown[i].index) << i;
+  for (size_t i = 1; i < all.size(); ++i) {
+    EXPECT_GE(std::fabs(all[i - 1].prob - 0.5), std::fabs(all[i].prob - 0.5));
+  }
 }
 
 TEST(ClassifierTest, SpammyAndHammyTokensDecide) {
