@@ -49,13 +49,17 @@ class Emitter {
     while (i < n) {
       while (i < n && kSeparator[static_cast<unsigned char>(text[i])]) ++i;
       size_t start = i;
-      while (i < n && !kSeparator[static_cast<unsigned char>(text[i])]) ++i;
+      unsigned char high = 0;  // any byte >= 0x80: the word is not plain ASCII
+      for (; i < n && !kSeparator[static_cast<unsigned char>(text[i])]; ++i) {
+        high |= static_cast<unsigned char>(text[i]);
+      }
       if (start == i) continue;
-      Word(tag, text.substr(start, i - start), body);
+      Word(tag, text.substr(start, i - start), body, high < 0x80);
     }
   }
 
-  void Word(std::string_view tag, std::string_view word, bool body) {
+  // With known_ascii the caller has seen that every byte is ASCII (saves a pass).
+  void Word(std::string_view tag, std::string_view word, bool body, bool known_ascii = false) {
     while (!word.empty() && IsTrimmed(static_cast<unsigned char>(word.front()))) {
       word.remove_prefix(1);
     }
@@ -63,11 +67,15 @@ class Emitter {
       word.remove_suffix(1);
     }
     if (word.empty()) return;
-    size_t chars = 0;
-    bool ascii = true;
-    for (unsigned char c : word) {
-      chars += (c & 0xC0) != 0x80;
-      ascii &= c < 0x80;
+    size_t chars = word.size();
+    bool ascii = known_ascii;
+    if (!known_ascii) {
+      chars = 0;
+      ascii = true;
+      for (unsigned char c : word) {
+        chars += (c & 0xC0) != 0x80;
+        ascii &= c < 0x80;
+      }
     }
     if (chars < options_.min_word_chars) return;
     if (chars > options_.max_word_chars) {
