@@ -5,32 +5,66 @@
 #include <cctype>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "filter/rules/text_facts.h"
+
 namespace sluice::rules {
 namespace {
 
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+// ASCII case-insensitive equality without <cctype>'s per-byte locale lookups.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
 }
 
-const mime::Header* Find(const mime::Message& message, std::string_view name) {
-  if (message.parts.empty()) return nullptr;
-  for (const auto& header : message.headers()) {
-    if (EqualsIgnoreCase(header.name, name)) return &header;
-  }
-  return nullptr;
-}
+// The top-level headers the facts read, found in one walk over the header list (a message
+// easily has 30 headers, most of them Received).
+struct FactHeaders {
+  const mime::Header* date = nullptr;
+  const mime::Header* message_id = nullptr;
+  const mime::Header* from = nullptr;
+  const mime::Header* subject = nullptr;
+  const mime::Header* to = nullptr;
+  const mime::Header* cc = nullptr;
+  size_t received = 0;
+};
 
-size_t CountHeaders(const mime::Message& message, std::string_view name) {
-  if (message.parts.empty()) return 0;
-  return std::count_if(message.headers().begin(), message.headers().end(),
-                       [&](const mime::Header& h) { return EqualsIgnoreCase(h.name, name); });
+FactHeaders FindFactHeaders(const mime::Message& message) {
+  FactHeaders found;
+  if (message.parts.empty()) return found;
+  auto first = [](const mime::Header& h, const mime::Header** slot) {
+    if (!*slot) *slot = &h;
+  };
+  for (const auto& h : message.headers()) {
+    switch (h.name.size()) {  // the length picks the one name worth comparing
+      case 2:
+        if (EqualsIgnoreCase(h.name, "To")) first(h, &found.to);
+        if (EqualsIgnoreCase(h.name, "Cc")) first(h, &found.cc);
+        break;
+      case 4:
+        if (EqualsIgnoreCase(h.name, "Date")) first(h, &found.date);
+        if (EqualsIgnoreCase(h.name, "From")) first(h, &found.from);
+        break;
+      case 7:
+        if (EqualsIgnoreCase(h.name, "Subject")) first(h, &found.subject);
+        break;
+      case 8:
+        if (EqualsIgnoreCase(h.name, "Received")) ++found.received;
+        break;
+      case 10:
+        if (EqualsIgnoreCase(h.name, "Message-ID")) first(h, &found.message_id);
+        break;
+    }
+  }
+  return found;
 }
 
 std::string Lower(std::string_view text) {
@@ -103,6 +137,15 @@ const std::vector<FactInfo>& FactNames() {
        "percent of letters in upper case in the first 16 KiB of text (0 if < 100 letters)"},
       {"received_count", "Received headers"},
       {"recipient_count", "addresses in To and Cc"},
+      {"exclaim_count", "'!' in the visible text"},
+      {"dollar_amount_count",
+       "'$' followed by a digit (or a space and a digit) in the visible text"},
+      {"caps_word_count",
+       "words of 4+ ASCII capitals (no lower case, digit or '_') in the visible text"},
+      {"quoted_line_count", "lines of the visible text starting with '>'"},
+      {"phone_number",
+       "1 when the visible text holds a North American phone number (555-123-4567)"},
+      {"caps_line", "1 when a line of the visible text is 30+ capitals, spaces and punctuation"},
   };
   return kNames;
 }
@@ -181,6 +224,36 @@ bool DifferentSite(std::string_view a, std::string_view b) {
 double UpperCasePercent(std::string_view utf8, size_t min_letters) {
   size_t upper = 0, letters = 0;
   for (size_t i = 0; i < utf8.size(); ++i) {
+#if defined(__SSE2__)
+    // Sixteen plain-ASCII bytes at a time (most text): compares give -1 per capital and
+    // per letter, subtracted into byte counters that are summed (psadbw) before they can
+    // overflow; blocks with a byte >= 0x80 take the loop below.
+    const __m128i zero = _mm_setzero_si128();
+    __m128i capitals16 = zero, letters16 = zero;
+    int blocks = 0;
+    auto flush = [&] {
+      __m128i c = _mm_sad_epu8(capitals16, zero), l = _mm_sad_epu8(letters16, zero);
+      upper += static_cast<size_t>(_mm_cvtsi128_si32(c) + _mm_extract_epi16(c, 4));
+      letters += static_cast<size_t>(_mm_cvtsi128_si32(l) + _mm_extract_epi16(l, 4));
+      capitals16 = letters16 = zero;
+      blocks = 0;
+    };
+    while (i + 16 <= utf8.size()) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(utf8.data() + i));
+      if (_mm_movemask_epi8(v) != 0) break;
+      __m128i small = _mm_or_si128(v, _mm_set1_epi8(0x20));  // ASCII letters to lower case
+      __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(small, _mm_set1_epi8('a' - 1)),
+                                     _mm_cmplt_epi8(small, _mm_set1_epi8('z' + 1)));
+      __m128i capital = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+      letters16 = _mm_sub_epi8(letters16, letter);
+      capitals16 = _mm_sub_epi8(capitals16, capital);
+      i += 16;
+      if (++blocks == 255) flush();
+    }
+    flush();
+    if (i >= utf8.size()) break;
+#endif
     unsigned char c = static_cast<unsigned char>(utf8[i]);
     if (c < 0x80) {
       // Plain ASCII arithmetic: the <cctype> calls go through the locale per byte.
@@ -211,14 +284,15 @@ void ComputeFacts(const mime::Message& message, double* v) {
   v[kFactImageCount] = message.image_count;
   v[kFactColoredText] = message.colored_text;
   v[kFactInvisibleText] = message.invisible_text;
-  v[kFactMissingDate] = Find(message, "Date") ? 0 : 1;
-  v[kFactMissingMessageId] = Find(message, "Message-ID") ? 0 : 1;
-  const mime::Header* from = Find(message, "From");
+  FactHeaders headers = FindFactHeaders(message);
+  const mime::Header* from = headers.from;
+  const mime::Header* subject = headers.subject;
+  const mime::Header* to = headers.to;
+  const mime::Header* cc = headers.cc;
+  v[kFactMissingDate] = headers.date ? 0 : 1;
+  v[kFactMissingMessageId] = headers.message_id ? 0 : 1;
   v[kFactMissingFrom] = from ? 0 : 1;
-  const mime::Header* subject = Find(message, "Subject");
   v[kFactMissingSubject] = subject ? 0 : 1;
-  const mime::Header* to = Find(message, "To");
-  const mime::Header* cc = Find(message, "Cc");
   v[kFactMissingTo] = (to || cc) ? 0 : 1;
   double mismatches = 0;
   for (const auto& url : message.urls) {
@@ -240,12 +314,19 @@ void ComputeFacts(const mime::Message& message, double* v) {
   // The first 16 KiB are representative and keep this cheap on huge bodies.
   v[kFactBodyUpperPct] =
       UpperCasePercent(std::string_view(message.visible_text).substr(0, 16 * 1024), 100);
-  v[kFactReceivedCount] = static_cast<double>(CountHeaders(message, "Received"));
+  v[kFactReceivedCount] = static_cast<double>(headers.received);
   size_t recipients = 0;
   for (const mime::Header* h : {to, cc}) {
     if (h) recipients += std::count(h->value.begin(), h->value.end(), '@');
   }
   v[kFactRecipientCount] = static_cast<double>(recipients);
+  TextFacts text = ComputeTextFacts(message.visible_text);
+  v[kFactExclaimCount] = static_cast<double>(text.exclaim_count);
+  v[kFactDollarAmountCount] = static_cast<double>(text.dollar_amount_count);
+  v[kFactCapsWordCount] = static_cast<double>(text.caps_word_count);
+  v[kFactQuotedLineCount] = static_cast<double>(text.quoted_line_count);
+  v[kFactPhoneNumber] = text.phone_number ? 1 : 0;
+  v[kFactCapsLine] = text.caps_line ? 1 : 0;
 }
 
 }  // namespace sluice::rules

@@ -43,6 +43,12 @@ enum Fact : uint32_t {
   kFactBodyUpperPct,
   kFactReceivedCount,
   kFactRecipientCount,
+  kFactExclaimCount,
+  kFactDollarAmountCount,
+  kFactCapsWordCount,
+  kFactQuotedLineCount,
+  kFactPhoneNumber,
+  kFactCapsLine,
   kFactCount,  // number of facts
 };
 

@@ -109,6 +109,7 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
       disabled.insert(rule.id);
       continue;
     }
+    if (!options.only_rules.empty() && !options.only_rules.count(rule.id)) continue;
     CompiledRule compiled;
     compiled.report = rule.id.rfind("__", 0) != 0;
     compiled.rule = std::move(rule);

@@ -1,18 +1,18 @@
 // target_text.cc - maps a target to the parts of the decoded view it reads.
 #include "filter/rules/target_text.h"
 
-#include <cctype>
-
 namespace sluice::rules {
 namespace {
 
+// ASCII case-insensitive equality: header names are ASCII, and <cctype>'s tolower goes
+// through the locale for every byte.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
   }
   return true;
 }

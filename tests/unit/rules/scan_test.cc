@@ -207,6 +207,50 @@ TEST(ScanTest, FactHelpers) {
   EXPECT_EQ(UpperCasePercent("ABC", 8), 0);
 }
 
+// Long texts take the sixteen-bytes-at-a-time path: it must count exactly like the
+// byte loop, across block edges, over 255 blocks, and around Cyrillic and other UTF-8.
+TEST(ScanTest, UpperCasePercentOnLongTexts) {
+  std::string text;
+  size_t upper = 0, letters = 0;
+  for (int i = 0; i < 20000; ++i) {
+    switch (i % 37 % 9) {
+      case 0:
+        text += 'Q';
+        ++upper;
+        ++letters;
+        break;
+      case 1:
+        text += 'z';
+        ++letters;
+        break;
+      case 2:
+        text += '@';
+        break;
+      case 3:
+        text += '[';
+        break;
+      case 4:
+        text += '`';
+        break;
+      case 5:
+        text += '{';
+        break;
+      case 6:
+        text += i % 1000 < 40 ? "\xd0\x96" : " ";
+        break;  // Ж: a capital
+      case 7:
+        text += i % 1000 < 40 ? "\xc3\xa9" : "7";
+        break;  // é: not counted
+      default:
+        text += 'b';
+        ++letters;
+        break;
+    }
+    if (i % 37 % 9 == 6 && i % 1000 < 40) ++upper, ++letters;
+  }
+  EXPECT_DOUBLE_EQ(UpperCasePercent(text, 100), 100.0 * upper / letters);
+}
+
 TEST(ScanTest, PatternsHyperscanRefusesFallBackToPcre2WithAWarning) {
   TempDir dir;
   std::string file =

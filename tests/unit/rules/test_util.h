@@ -82,7 +82,9 @@ inline std::shared_ptr<const RuleSet> MustLoad(const std::vector<std::string>& f
                                                const std::string& cache_dir = "",
                                                std::vector<Diagnostic>* warnings = nullptr) {
   std::vector<Diagnostic> local;
-  auto result = RuleSet::Load(files, LoadOptions{cache_dir}, warnings ? warnings : &local);
+  LoadOptions options;
+  options.cache_dir = cache_dir;
+  auto result = RuleSet::Load(files, options, warnings ? warnings : &local);
   if (!result.ok()) {
     fprintf(stderr, "load failed: %s\n", result.status().message().c_str());
     std::abort();
