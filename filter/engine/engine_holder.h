@@ -1,27 +1,15 @@
-// engine_holder.h - the current Engine of a running daemon, swapped atomically on reload.
+// engine_holder.h - the current Engine of a running daemon, swapped on reload.
 //
 // Each message takes a snapshot with Get() when it starts and keeps it to the end, so a
-// reload never disturbs a message in flight (the OpenDKIM pattern, with shared_ptr).
+// reload never disturbs a message in flight. TSan-clean: a mutex, see snapshot_holder.h.
 // Thread-safety: Get() and Set() may be called from any thread.
 #pragma once
 
-#include <atomic>
-#include <memory>
-
 #include "filter/engine/engine.h"
+#include "filter/engine/snapshot_holder.h"
 
 namespace sluice {
 
-class EngineHolder {
- public:
-  explicit EngineHolder(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {}
-  std::shared_ptr<const Engine> Get() const { return engine_.load(std::memory_order_acquire); }
-  void Set(std::shared_ptr<const Engine> engine) {
-    engine_.store(std::move(engine), std::memory_order_release);
-  }
-
- private:
-  std::atomic<std::shared_ptr<const Engine>> engine_;
-};
+using EngineHolder = SnapshotHolder<const Engine>;
 
 }  // namespace sluice
