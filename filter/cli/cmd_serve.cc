@@ -43,6 +43,11 @@ struct ServeArgs {
 
 void Say(const std::string& text) { std::fprintf(stderr, "sluice: %s\n", text.c_str()); }
 
+// A config that loads but likely is a mistake (no rule files) must not pass silently.
+void SayWarnings(const Engine& engine) {
+  for (const std::string& w : engine.warnings()) Say("warning: " + w);
+}
+
 sigset_t DaemonSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -107,6 +112,7 @@ int Serve(const Globals& globals, const ServeArgs& args) {
     Say("cannot start: " + engine.status().ToString());
     return 1;
   }
+  SayWarnings(**engine);
   if (args.check) {
     std::printf("config %s: ok\n", config->source.c_str());
     return 0;
@@ -184,6 +190,7 @@ int Serve(const Globals& globals, const ServeArgs& args) {
         return;
       }
     }
+    SayWarnings(**next);
     engines.Set(std::move(*next));
     if (proxy) proxy->Reload(*fresh);
     if (fresh->milter.socket != config->milter.socket ||

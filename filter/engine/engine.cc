@@ -52,8 +52,11 @@ std::string HeaderValue(const mime::Message& message, std::string_view name) {
 class EngineImpl final : public Engine {
  public:
   EngineImpl(Config config, std::shared_ptr<const rules::RuleSet> rules,
-             std::shared_ptr<bayes::BayesModel> bayes)
-      : config_(std::move(config)), rules_(std::move(rules)), bayes_(std::move(bayes)) {}
+             std::shared_ptr<bayes::BayesModel> bayes, std::vector<std::string> warnings)
+      : config_(std::move(config)),
+        rules_(std::move(rules)),
+        bayes_(std::move(bayes)),
+        warnings_(std::move(warnings)) {}
 
   Result<std::shared_ptr<const Engine>> Reload(const Config& config) const override {
     return Build(config, this);
@@ -69,6 +72,7 @@ class EngineImpl final : public Engine {
                     const ScoreOptions& options) const override;
 
   const Config& config() const override { return config_; }
+  const std::vector<std::string>& warnings() const override { return warnings_; }
 
   // Open (previous == nullptr) or Reload: compiles rules, opens or shares the Bayes model.
   static Result<std::shared_ptr<const Engine>> Build(const Config& config,
@@ -81,7 +85,20 @@ class EngineImpl final : public Engine {
   const Config config_;
   const std::shared_ptr<const rules::RuleSet> rules_;
   const std::shared_ptr<bayes::BayesModel> bayes_;  // null when Bayes is disabled
+  const std::vector<std::string> warnings_;
 };
+
+// Loadable but suspicious configurations, worded for the admin who wrote them.
+std::vector<std::string> ConfigWarnings(const Config& config) {
+  std::vector<std::string> out;
+  if (config.scoring.rule_files.empty()) {
+    out.push_back(
+        "scoring.rules lists no rule files: no rules are loaded, messages are scored " +
+        std::string(config.scoring.bayes_enabled ? "on Bayes alone" : "0 (Bayes is off too)") +
+        " (add e.g. ${SHARE}/rules/sluice.yaml)");
+  }
+  return out;
+}
 
 Result<std::shared_ptr<const Engine>> EngineImpl::Build(const Config& config,
                                                         const EngineImpl* previous) {
@@ -102,7 +119,8 @@ Result<std::shared_ptr<const Engine>> EngineImpl::Build(const Config& config,
       model = bayes::BayesModel::Open(config.scoring.bayes_db, options);
     }
   }
-  return std::shared_ptr<const Engine>(std::make_shared<EngineImpl>(config, *rules, model));
+  return std::shared_ptr<const Engine>(
+      std::make_shared<EngineImpl>(config, *rules, model, ConfigWarnings(config)));
 }
 
 void EngineImpl::ScoreParsed(const mime::Message& message, const ScoreOptions& options,

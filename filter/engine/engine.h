@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "filter/config/config.h"
 #include "filter/mime/message.h"
@@ -67,6 +68,14 @@ class Engine {
                             const ScoreOptions& options) const = 0;
 
   virtual const Config& config() const = 0;
+
+  // What loaded but is probably not what the admin meant, one readable line each (e.g. a
+  // configuration that lists no rule files, so nothing but Bayes scores). Empty when all is
+  // well. Daemons print these at start-up and after each reload.
+  virtual const std::vector<std::string>& warnings() const {
+    static const std::vector<std::string> kNone;
+    return kNone;
+  }
 };
 
 }  // namespace sluice

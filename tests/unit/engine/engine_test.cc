@@ -175,5 +175,19 @@ TEST_F(EngineTest, ScoresFromManyThreads) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+TEST_F(EngineTest, NoRuleFilesLoadsButWarns) {
+  config_.scoring.rule_files.clear();
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine);
+  ASSERT_EQ(engine->warnings().size(), 1u);
+  EXPECT_NE(engine->warnings()[0].find("scoring.rules lists no rule files"), std::string::npos);
+  EXPECT_TRUE(engine->Score(Mail("hello", "buy viagra")).verdict.hits.empty());
+
+  config_.scoring.rule_files = {root_ + "/rules.yaml"};
+  auto reloaded = engine->Reload(config_);
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  EXPECT_TRUE((*reloaded)->warnings().empty());  // the warning goes once rules are back
+}
+
 }  // namespace
 }  // namespace sluice
