@@ -260,6 +260,13 @@ class Loader {
       m.tls_key = Scalar<std::string>(v, k).empty() ? "" : Path(v, k);
     });
     s.On("downstream_starttls", [&](auto& v, auto& k) { m.downstream_starttls = Scalar<bool>(v, k); });
+    s.On("downstream_tls_ca", [&](auto& v, auto& k) {
+      m.downstream_tls_ca = Scalar<std::string>(v, k).empty() ? "" : Path(v, k);
+    });
+    s.On("downstream_tls_name",
+         [&](auto& v, auto& k) { m.downstream_tls_name = Scalar<std::string>(v, k); });
+    s.On("strip_client_spam_headers",
+         [&](auto& v, auto& k) { m.strip_client_spam_headers = Scalar<bool>(v, k); });
     s.Run();
   }
 

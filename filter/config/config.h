@@ -73,6 +73,13 @@ struct SmtpConfig {
   std::string tls_cert;  // STARTTLS offered when both are set
   std::string tls_key;
   bool downstream_starttls = false;
+  // Verify the downstream's certificate against this CA file ("" = no verification), and
+  // its name against downstream_tls_name (default: the downstream host).
+  std::string downstream_tls_ca;
+  std::string downstream_tls_name;
+  // Remove the client's own X-Spam-* headers before adding ours (a sender must not pre-set
+  // X-Spam-Flag: NO).
+  bool strip_client_spam_headers = true;
 };
 
 struct LogConfig {
