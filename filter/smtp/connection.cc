@@ -15,6 +15,8 @@ namespace {
 
 // RFC 5321 §4.5.3.1.4 allows 512; extensions (XFORWARD, long parameters) need more.
 constexpr size_t kMaxCommandLine = 2048;
+// How long a timed-out client gets to take our 421 before the socket is closed anyway.
+constexpr int kGoodbyeGraceSeconds = 5;
 constexpr std::string_view kRset = "RSET";
 constexpr std::string_view kAccessDenied = "554 5.7.1 Access denied\r\n";
 
@@ -118,6 +120,7 @@ asio::awaitable<bool> Connection::Flush() {
 }
 
 asio::awaitable<void> Connection::Run() {
+  stream_->SetGoodbyeGrace(seconds(kGoodbyeGraceSeconds));
   stream_->StartWatchdog();
   std::string addr = stream_->remote_address();
   if (!settings_->allowed.Contains(addr)) {
@@ -142,9 +145,6 @@ asio::awaitable<void> Connection::Run() {
     stream_->SetTimeout(seconds(smtp_.command_timeout_s));
     bool too_long = false;
     if (!co_await stream_->ReadLine(&line, kMaxCommandLine, &too_long)) {
-      if (stream_->timed_out()) {
-        // The old socket is closed by the watchdog; nothing more can be said.
-      }
       break;
     }
     Decision d = too_long ? session_.OnLineTooLong() : session_.OnCommand(line);
@@ -187,6 +187,12 @@ asio::awaitable<void> Connection::Run() {
       // Idle and healthy: parked for the next client on this thread.
       DownstreamPool::Put(DownstreamKey(), std::move(downstream_));
     }
+  }
+  if (stream_->timed_out()) {
+    // RFC 5321 §4.5.3.2: say why before closing (within the watchdog's goodbye grace).
+    std::string bye = "421 4.4.2 " + smtp_.hostname + " Error: timeout exceeded\r\n";
+    bool said = co_await stream_->Write(bye);
+    (void)said;
   }
   stream_->Close();
 }
@@ -318,6 +324,8 @@ asio::awaitable<bool> Connection::Data(const Decision& decision) {
 }
 
 asio::awaitable<Reply> Connection::ScoreAndRelay(std::string& message) {
+  // Before scoring too: forged verdict headers neither reach the downstream nor sway rules.
+  if (smtp_.strip_client_spam_headers) StripSpamHeaders(&message);
   std::shared_ptr<const Engine> engine = context_->engines ? context_->engines->Get() : nullptr;
   const Config& config = engine ? engine->config() : settings_->config;
   if (!downstream_ || !downstream_->usable() || !downstream_in_txn_) {

@@ -60,10 +60,22 @@ Result<std::shared_ptr<const ProxySettings>> BuildSettings(const Config& config)
     settings->server_tls = std::move(tls);
   }
   if (smtp.downstream_starttls) {
-    // The downstream is a local MTA named by address; its certificate is not verified
-    // (the hop is protected against sniffing, not against a local impostor).
     auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-    tls->set_verify_mode(asio::ssl::verify_none);
+    if (smtp.downstream_tls_ca.empty()) {
+      // No CA configured: the hop is protected against sniffing, not against an impostor.
+      tls->set_verify_mode(asio::ssl::verify_none);
+    } else {
+      asio::error_code ec;
+      tls->load_verify_file(smtp.downstream_tls_ca, ec);
+      if (ec) {
+        return Status::Io("smtp.downstream_tls_ca: " + smtp.downstream_tls_ca + ": " +
+                          ec.message());
+      }
+      const std::string& name =
+          smtp.downstream_tls_name.empty() ? settings->downstream_host : smtp.downstream_tls_name;
+      tls->set_verify_mode(asio::ssl::verify_peer);
+      tls->set_verify_callback(asio::ssl::host_name_verification(name));
+    }
     settings->client_tls = std::move(tls);
   }
   return std::shared_ptr<const ProxySettings>(std::move(settings));

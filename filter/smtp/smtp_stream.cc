@@ -23,6 +23,7 @@ void SmtpStream::StartWatchdog() {
 }
 
 void SmtpStream::SetTimeout(std::chrono::steady_clock::duration timeout) {
+  if (timed_out_) return;  // the goodbye grace, if any, is the last deadline
   auto deadline = std::chrono::steady_clock::now() + timeout;
   bool earlier = deadline < deadline_;
   deadline_ = deadline;
@@ -36,9 +37,17 @@ asio::awaitable<void> SmtpStream::Watchdog() {
     asio::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) break;
-    if (deadline_ <= std::chrono::steady_clock::now()) {
-      timed_out_ = true;
+    auto now = std::chrono::steady_clock::now();
+    if (deadline_ <= now) {
       asio::error_code ignored;
+      if (!timed_out_ && grace_.count() > 0) {
+        // Fail the pending read, keep the socket for the owner's last reply.
+        timed_out_ = true;
+        deadline_ = now + grace_;
+        socket_.cancel(ignored);
+        continue;
+      }
+      timed_out_ = true;
       socket_.close(ignored);
       break;
     }
@@ -65,7 +74,7 @@ void SmtpStream::Compact() {
 }
 
 asio::awaitable<bool> SmtpStream::Fill() {
-  if (closed_) co_return false;
+  if (closed_ || timed_out_) co_return false;
   Compact();
   size_t old = buffer_.size();
   buffer_.resize(old + kReadChunk);

@@ -2,7 +2,10 @@
 //
 // A TCP socket that can switch to TLS mid-stream (STARTTLS), with an input buffer that
 // hands out lines (bounded length) or raw bytes, and a deadline: when the current
-// deadline passes, a watchdog closes the socket so the pending read or write fails.
+// deadline passes, a watchdog closes the socket so the pending read or write fails. With
+// a goodbye grace set, the watchdog first only cancels the pending operations, so that
+// the owner can still write a last reply (RFC 5321 §4.5.3.2: 421 on timeout); the socket
+// is closed when the grace runs out too.
 // Every operation reports failure by returning false (EOF, error, timeout): no exceptions
 // leave it. Thread-safety: none; all calls come from the connection's one coroutine on
 // its io_context thread.
@@ -25,8 +28,10 @@ class SmtpStream : public std::enable_shared_from_this<SmtpStream> {
 
   // Starts the deadline watchdog; call once, right after construction.
   void StartWatchdog();
-  // The next operations must finish within `timeout` from now.
+  // The next operations must finish within `timeout` from now. No effect once timed out.
   void SetTimeout(std::chrono::steady_clock::duration timeout);
+  // On timeout, cancel and leave `grace` for a last write instead of closing at once.
+  void SetGoodbyeGrace(std::chrono::steady_clock::duration grace) { grace_ = grace; }
 
   // Reads one line (without CR LF). A line longer than `max` is discarded up to its end
   // and reported with *too_long. Returns false on EOF, error or timeout.
@@ -62,6 +67,7 @@ class SmtpStream : public std::enable_shared_from_this<SmtpStream> {
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::duration grace_{0};
   std::string buffer_;
   size_t start_ = 0;
   bool closed_ = false;

@@ -77,6 +77,51 @@ std::string RenderHeaders(const std::vector<std::pair<std::string, std::string>>
   return out;
 }
 
+namespace {
+
+bool IsSpamHeaderName(std::string_view line) {
+  constexpr std::string_view kPrefix = "x-spam-";
+  if (line.size() < kPrefix.size()) return false;
+  for (size_t i = 0; i < kPrefix.size(); ++i) {
+    char c = line[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kPrefix[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+size_t StripSpamHeaders(std::string* message) {
+  std::string& m = *message;
+  size_t removed = 0;
+  size_t pos = 0;
+  // Start of the X-Spam field being dropped, or npos when keeping lines.
+  size_t drop_from = std::string::npos;
+  while (pos < m.size()) {
+    size_t nl = m.find('\n', pos);
+    size_t next = nl == std::string::npos ? m.size() : nl + 1;
+    std::string_view line(m.data() + pos, next - pos);
+    bool blank = line == "\r\n" || line == "\n";
+    bool continuation = !blank && (line[0] == ' ' || line[0] == '\t');
+    if (drop_from != std::string::npos && !continuation) {
+      // The dropped field ends here: cut it and look at this line again.
+      m.erase(drop_from, pos - drop_from);
+      pos = drop_from;
+      drop_from = std::string::npos;
+      continue;
+    }
+    if (blank) break;  // end of the header block
+    if (!continuation && IsSpamHeaderName(line)) {
+      drop_from = pos;
+      ++removed;
+    }
+    pos = next;
+  }
+  if (drop_from != std::string::npos) m.erase(drop_from, pos - drop_from);
+  return removed;
+}
+
 std::string TagSubject(std::string_view message, std::string_view tag) {
   // Search the header block only (up to the first empty line).
   size_t header_end = message.find("\r\n\r\n");

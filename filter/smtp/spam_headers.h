@@ -27,6 +27,12 @@ std::vector<std::pair<std::string, std::string>> SpamHeaders(const Verdict& verd
 // The headers rendered as "Name: value\r\n" lines, ready to put before a message.
 std::string RenderHeaders(const std::vector<std::pair<std::string, std::string>>& headers);
 
+// Removes from the header block of `message` (up to the first empty line) every field
+// named X-Spam-* (any case), continuation lines included, so that a sender cannot pre-set
+// the verdict headers sluice adds. Returns how many fields were removed; the body and all
+// other headers are left byte for byte. Lines may end in CRLF or LF.
+size_t StripSpamHeaders(std::string* message);
+
 // Returns `message` with `tag` put in front of its Subject (or a Subject added).
 std::string TagSubject(std::string_view message, std::string_view tag);
 

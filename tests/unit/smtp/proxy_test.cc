@@ -245,6 +245,75 @@ TEST_F(ProxyTest, PerIpConnectionLimit) {
   EXPECT_EQ(code, 220);
 }
 
+TEST_F(ProxyTest, ClientSpamHeadersAreStrippedBeforeOursAreAdded) {
+  StartProxy();
+  auto s = Connect();
+  std::string forged =
+      "X-Spam-Flag: NO\r\nX-Spam-Status: No, score=-50\r\n\tfolded=1\r\n"
+      "Subject: TAGME\r\n\r\nbody\r\n";
+  EXPECT_EQ(Send(s.get(), forged, {"bob@example.net"}), 250);
+  auto msgs = downstream_.messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].data.rfind("X-Spam-Flag: YES\r\n", 0), 0u) << msgs[0].data;
+  EXPECT_EQ(msgs[0].data.find("X-Spam-Flag: NO"), std::string::npos) << msgs[0].data;
+  EXPECT_EQ(msgs[0].data.find("score=-50"), std::string::npos);
+  EXPECT_EQ(msgs[0].data.find("folded=1"), std::string::npos);
+  EXPECT_NE(msgs[0].data.find("Subject: TAGME\r\n\r\nbody\r\n"), std::string::npos);
+}
+
+TEST_F(ProxyTest, ClientSpamHeadersKeptWhenStrippingIsOff) {
+  config_.smtp.strip_client_spam_headers = false;
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(Send(s.get(), "X-Spam-Flag: NO\r\nSubject: hi\r\n\r\nb\r\n", {"bob@example.net"}), 250);
+  auto msgs = downstream_.messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_NE(msgs[0].data.find("X-Spam-Flag: NO\r\n"), std::string::npos);
+}
+
+TEST_F(ProxyTest, IdleClientGets421TimeoutAndIsClosed) {
+  config_.smtp.command_timeout_s = 1;
+  StartProxy();
+  auto s = Connect();
+  std::string text;
+  EXPECT_EQ(s->ReadReply(&text), 421);  // nothing sent: the command timeout ends it
+  EXPECT_NE(text.find("4.4.2"), std::string::npos) << text;
+  EXPECT_EQ(s->ReadReply(), 0);  // and closed
+}
+
+TEST_F(ProxyTest, StalledDataGets421TimeoutAndNothingIsDelivered) {
+  config_.smtp.data_timeout_s = 1;
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>"), 250);
+  EXPECT_EQ(s->Command("DATA"), 354);
+  s->Send("Subject: stalled\r\n\r\nhalf a message\r\n");
+  std::string text;
+  EXPECT_EQ(s->ReadReply(&text), 421);
+  EXPECT_NE(text.find("4.4.2"), std::string::npos) << text;
+  EXPECT_EQ(s->ReadReply(), 0);
+  // The downstream transaction was dropped, not completed: a later message goes alone.
+  auto s2 = Connect();
+  EXPECT_EQ(Send(s2.get(), kHam, {"bob@example.net"}), 250);
+  auto msgs = downstream_.messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].data.find("half a message"), std::string::npos);
+}
+
+TEST_F(ProxyTest, TotalConnectionLimit) {
+  config_.smtp.max_connections = 2;
+  config_.smtp.max_connections_per_ip = 100;
+  StartProxy();
+  auto a = Connect(false);
+  auto b = Connect(false);
+  LineSocket c(ConnectTo(port_));
+  std::string text;
+  EXPECT_EQ(c.ReadReply(&text), 421);
+  EXPECT_NE(text.find("Too many connections"), std::string::npos) << text;
+  EXPECT_EQ(a->Command("NOOP"), 250);  // the admitted ones are unaffected
+}
+
 TEST_F(ProxyTest, XforwardFromTrustedClientIsPassedDownstream) {
   StartProxy();
   auto s = Connect();

@@ -63,5 +63,35 @@ TEST(TagSubject, PrefixesExistingOrAddsOne) {
             "Subject: [SPAM]\r\nFrom: a\r\n\r\nSubject: body\r\n");
 }
 
+TEST(StripSpamHeaders, RemovesEveryXSpamFieldWithItsFoldsAndNothingElse) {
+  std::string m =
+      "X-Spam-Flag: NO\r\n"
+      "Subject: hi\r\n"
+      "x-spam-status: No, score=-100\r\n"
+      "\ttests=FORGED\r\n"
+      "X-Spammy: kept (not X-Spam-)\r\n"
+      "X-SPAM-Score: -100\r\n"
+      "\r\n"
+      "X-Spam-Flag: NO stays in the body\r\n";
+  EXPECT_EQ(StripSpamHeaders(&m), 3u);
+  EXPECT_EQ(m,
+            "Subject: hi\r\n"
+            "X-Spammy: kept (not X-Spam-)\r\n"
+            "\r\n"
+            "X-Spam-Flag: NO stays in the body\r\n");
+}
+
+TEST(StripSpamHeaders, LastHeaderWithoutBodyAndBareLf) {
+  std::string m = "From: a@b\nX-Spam-Flag: NO\n folded";
+  EXPECT_EQ(StripSpamHeaders(&m), 1u);
+  EXPECT_EQ(m, "From: a@b\n");
+  std::string clean = "From: a@b\r\n\r\nbody\r\n";
+  std::string copy = clean;
+  EXPECT_EQ(StripSpamHeaders(&copy), 0u);
+  EXPECT_EQ(copy, clean);
+  std::string no_headers = "\r\nX-Spam-Flag: NO\r\n";
+  EXPECT_EQ(StripSpamHeaders(&no_headers), 0u);
+}
+
 }  // namespace
 }  // namespace sluice::smtp
