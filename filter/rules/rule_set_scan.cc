@@ -34,12 +34,16 @@ thread_local ThreadState t_state;
 
 struct MatchContext {
   ThreadState* state;
+  uint32_t copies;  // how many times the scanned text occurs in the target
 };
 
 int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
             void* context) {
-  ThreadState* state = static_cast<MatchContext*>(context)->state;
-  if (state->counts[id]++ == 0) {
+  const MatchContext* match = static_cast<MatchContext*>(context);
+  ThreadState* state = match->state;
+  uint32_t before = state->counts[id];
+  state->counts[id] = before + match->copies;
+  if (before == 0) {
     state->first_end[id] = to;
     state->touched.push_back(id);
   }
@@ -104,12 +108,14 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
     state.excerpts.resize(rules_.size());
   }
   state.touched.clear();
-  MatchContext context{&state};
+  MatchContext context{&state, 1};
 
   for (const auto& group : groups_) {
     ForEachTargetText(
-        message, group.kind, group.header_name, &state.text, [&](std::string_view text) {
+        message, group.kind, group.header_name, &state.text,
+        [&](std::string_view text, uint32_t copies) {
           size_t mark = state.touched.size();
+          context.copies = copies;
           if (group.db && state.scratch) {
             hs_scan(group.db.get(), text.data(), static_cast<unsigned>(text.size()), 0,
                     state.scratch, OnMatch, &context);
@@ -122,7 +128,7 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
               state.touched.push_back(r);
               state.first_end[r] = 0;
             }
-            state.counts[r] += n;
+            state.counts[r] += n * copies;
           }
           // Excerpts for the rules that hit for the first time in this text.
           for (size_t i = mark; i < state.touched.size(); ++i) {

@@ -1,6 +1,10 @@
 // target_text.cc - maps a target to the parts of the decoded view it reads.
 #include "filter/rules/target_text.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 namespace sluice::rules {
 namespace {
 
@@ -29,8 +33,34 @@ void JoinHeaderValues(const mime::Message& message, std::string_view name, std::
 
 }  // namespace
 
+// Visits each distinct URL once with its number of copies. Messages carry few URLs (tens),
+// so a linear search per URL is cheaper than hashing; a message with more than
+// kMaxDeduplicated URLs has them visited one by one, which counts the same.
+void ForEachDistinctUrl(const mime::Message& message,
+                        const std::function<void(std::string_view, uint32_t)>& visit) {
+  constexpr size_t kMaxDeduplicated = 512;
+  if (message.urls.size() > kMaxDeduplicated) {
+    for (const auto& url : message.urls) visit(url.url, 1);
+    return;
+  }
+  thread_local std::vector<std::pair<std::string_view, uint32_t>> distinct;
+  distinct.clear();
+  for (const auto& url : message.urls) {
+    std::string_view text = url.url;
+    auto same = std::find_if(distinct.begin(), distinct.end(),
+                             [&](const auto& seen) { return seen.first == text; });
+    if (same != distinct.end()) {
+      ++same->second;
+    } else {
+      distinct.push_back({text, 1});
+    }
+  }
+  for (const auto& [text, copies] : distinct) visit(text, copies);
+}
+
 void ForEachTargetText(const mime::Message& message, TargetKind kind, std::string_view header_name,
-                       std::string* scratch, const std::function<void(std::string_view)>& visit) {
+                       std::string* scratch,
+                       const std::function<void(std::string_view, uint32_t)>& visit) {
   switch (kind) {
     case TargetKind::kSubject:
     case TargetKind::kFrom:
@@ -40,14 +70,14 @@ void ForEachTargetText(const mime::Message& message, TargetKind kind, std::strin
                               : kind == TargetKind::kFrom  ? "From"
                                                            : header_name;
       JoinHeaderValues(message, name, scratch);
-      visit(*scratch);
+      visit(*scratch, 1);
       return;
     }
     case TargetKind::kTo:
       scratch->clear();
       JoinHeaderValues(message, "To", scratch);
       JoinHeaderValues(message, "Cc", scratch);
-      visit(*scratch);
+      visit(*scratch, 1);
       return;
     case TargetKind::kHeaders:
       scratch->clear();
@@ -59,27 +89,27 @@ void ForEachTargetText(const mime::Message& message, TargetKind kind, std::strin
           scratch->push_back('\n');
         }
       }
-      visit(*scratch);
+      visit(*scratch, 1);
       return;
     case TargetKind::kBody:
-      visit(message.visible_text);
+      visit(message.visible_text, 1);
       return;
     case TargetKind::kRawBody:
-      visit(message.raw_text);
+      visit(message.raw_text, 1);
       return;
     case TargetKind::kFull:
-      visit(message.raw);
+      visit(message.raw, 1);
       return;
     case TargetKind::kUri:
-      for (const auto& url : message.urls) visit(url.url);
+      ForEachDistinctUrl(message, visit);
       return;
     case TargetKind::kAttachment:
       for (const auto& attachment : message.attachments) {
-        if (!attachment.filename.empty()) visit(attachment.filename);
-        if (!attachment.declared_type.empty()) visit(attachment.declared_type);
+        if (!attachment.filename.empty()) visit(attachment.filename, 1);
+        if (!attachment.declared_type.empty()) visit(attachment.declared_type, 1);
         if (!attachment.sniffed_type.empty() &&
             attachment.sniffed_type != attachment.declared_type) {
-          visit(attachment.sniffed_type);
+          visit(attachment.sniffed_type, 1);
         }
       }
       return;

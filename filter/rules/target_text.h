@@ -5,6 +5,7 @@
 // name. Header targets read the top-level header block only.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -14,9 +15,13 @@
 
 namespace sluice::rules {
 
-// Calls visit(text) for each text of the target. `scratch` is a reusable buffer for
-// texts that must be assembled (headers, To+Cc); texts are valid only during visit.
+// Calls visit(text, copies) for each distinct text of the target, in order of first
+// occurrence: the text occurs `copies` times in the target, so its matches count that
+// many times (spam repeats the same link many times; each URL is scanned once). `scratch`
+// is a reusable buffer for texts that must be assembled (headers, To+Cc); texts are valid
+// only during visit.
 void ForEachTargetText(const mime::Message& message, TargetKind kind, std::string_view header_name,
-                       std::string* scratch, const std::function<void(std::string_view)>& visit);
+                       std::string* scratch,
+                       const std::function<void(std::string_view, uint32_t)>& visit);
 
 }  // namespace sluice::rules

@@ -335,3 +335,33 @@ TEST(ScanTest, CompiledDatabasesAreCachedAndStaleFilesRemoved) {
 
 }  // namespace
 }  // namespace sluice::rules
+
+namespace sluice::rules {
+namespace {
+
+// Each distinct URL is scanned once, but a repeated URL still counts every copy: the
+// counts, min_hits and the excerpt are what scanning every copy would give.
+TEST(ScanTest, RepeatedUrlsCountEveryCopy) {
+  std::string yaml = "rules:\n" + Rule("URI_CLICK", "uri", "pattern: 'click\\.php'") +
+                     Rule("URI_CLICK_3", "uri", "pattern: 'click\\.php'", 1, "    min_hits: 3\n") +
+                     Rule("URI_CLICK_4", "uri", "pattern: 'click\\.php'", 1, "    min_hits: 4\n") +
+                     Rule("URI_OTHER", "uri", "pattern: 'other'");
+  MessageBuilder b;
+  b.Body("links", "links")
+      .Url("http://a.example/click.php?x", "a.example")
+      .Url("http://b.example/other", "b.example")
+      .Url("http://a.example/click.php?x", "a.example")
+      .Url("http://c.example/click.php", "c.example");
+  auto hits = ScanWith(yaml, b.message());
+  const RuleHit* click = FindHit(hits, "URI_CLICK");
+  ASSERT_NE(click, nullptr);
+  EXPECT_EQ(click->count, 3u);
+  EXPECT_EQ(click->matched, "click.php");
+  ASSERT_NE(FindHit(hits, "URI_CLICK_3"), nullptr);
+  EXPECT_EQ(FindHit(hits, "URI_CLICK_4"), nullptr);
+  ASSERT_NE(FindHit(hits, "URI_OTHER"), nullptr);
+  EXPECT_EQ(FindHit(hits, "URI_OTHER")->count, 1u);
+}
+
+}  // namespace
+}  // namespace sluice::rules
