@@ -3,6 +3,8 @@
 # side by side in one run (one Postfix instance, one smtpd listener per setup):
 #   none          Postfix without a milter (the baseline)
 #   sluice-unix   sluice on a unix: socket
+#   sluice-reply  the same, but answering every milter step (SLUICE_MILTER_NO_REPLY=0): the
+#                 protocol as before no-reply was negotiated, a same-run baseline
 #   sluice-inet   sluice on inet:127.0.0.1 (TCP_NODELAY + re-armed TCP_QUICKACK)
 #   sluice-notune sluice on inet: with that tuning off (shows the loopback ACK stall)
 #   rspamd        Rspamd 3.4's milter (rspamd_proxy, milter = yes), network checks off,
@@ -69,6 +71,7 @@ mkdir -p "$W/run" && chmod 755 "$W/run"
 bench_config "$W/unix.yaml" "unix:$W/run/sluice.sock"
 bench_config "$W/inet.yaml" "inet:21340@127.0.0.1"
 bench_config "$W/notune.yaml" "inet:21341@127.0.0.1"
+bench_config "$W/reply.yaml" "unix:$W/run/sluice-reply.sock"
 declare -A SPID
 fx_sluice_start "$W/unix.yaml" || exit 1
 SPID[sluice-unix]=$SLUICE_PID
@@ -76,14 +79,18 @@ fx_sluice_start "$W/inet.yaml" || exit 1
 SPID[sluice-inet]=$SLUICE_PID
 SLUICE_MILTER_TCP_TUNING=0 fx_sluice_start "$W/notune.yaml" || exit 1
 SPID[sluice-notune]=$SLUICE_PID
+SLUICE_MILTER_NO_REPLY=0 fx_sluice_start "$W/reply.yaml" || exit 1
+SPID[sluice-reply]=$SLUICE_PID
 "$SLUICE" --config "$W/inet.yaml" score "$W/payload/001.eml" 2>&1 | grep -q 'bayes unavailable' &&
   BAYES="rules only (no trained Bayes store)" || BAYES="rules + Bayes"
 echo "sluice scoring: $BAYES"
 
-SETUPS=(none sluice-unix sluice-inet sluice-notune)
-declare -A PORT=([none]=21325 [sluice-unix]=21326 [sluice-inet]=21327 [sluice-notune]=21328 [rspamd]=21329)
+SETUPS=(none sluice-unix sluice-reply sluice-inet sluice-notune)
+declare -A PORT=([none]=21325 [sluice-unix]=21326 [sluice-inet]=21327 [sluice-notune]=21328 [rspamd]=21329
+  [sluice-reply]=21335)
 declare -A MILTER=([none]="" [sluice-unix]="unix:$W/run/sluice.sock" [sluice-inet]="inet:127.0.0.1:21340"
-  [sluice-notune]="inet:127.0.0.1:21341" [rspamd]="inet:127.0.0.1:21332")
+  [sluice-notune]="inet:127.0.0.1:21341" [rspamd]="inet:127.0.0.1:21332"
+  [sluice-reply]="unix:$W/run/sluice-reply.sock")
 if [ "${BENCH_RSPAMD:-1}" = 1 ] && [ -x "$ROOT/bench/mta/rspamd.sh" ]; then
   if "$ROOT/bench/mta/rspamd.sh" start "$W/rspamd" 21332 >"$W/rspamd.out" 2>&1; then
     SETUPS+=(rspamd)
@@ -124,19 +131,32 @@ load() {  # load PORT -> seconds for 10 workers x 10 files x PER_FILE messages
   calc "$end - $start"
 }
 cpu_ticks() { [ -n "${1:-}" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
+# Postfix's CPU: the master with its reaped children (cutime/cstime) plus its live children.
+postfix_ticks() {
+  local master kids
+  master=$(head -1 "$W/pfx/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
+  [ -n "$master" ] || { echo 0; return; }
+  kids=$(ps -o pid= --ppid "$master" 2>/dev/null | sed 's|^ *|/proc/|; s|$|/stat|')
+  # shellcheck disable=SC2086
+  awk -v m="/proc/$master/stat" 'FILENAME == m {t += $14 + $15 + $16 + $17; next} {t += $14 + $15} END {print t}' \
+    "/proc/$master/stat" $kids 2>/dev/null
+}
 calc() { awk "BEGIN { print $1 }"; }
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 TOTAL=$((100 * PER_FILE))
-declare -A RATES CPU
+declare -A RATES CPU PCPU
 for ((r = 1; r <= RUNS; r++)); do
   order=("${SETUPS[@]}")
   ((r % 2 == 0)) && order=($(printf '%s\n' "${SETUPS[@]}" | tac))
   for s in "${order[@]}"; do
     queue_drain
     c0=$(cpu_ticks "${SPID[$s]:-}")
+    p0=$(postfix_ticks)
     t=$(load "${PORT[$s]}")
+    queue_drain  # the delivery to the sink is Postfix's work for this load too
     CPU[$s]=$(( ${CPU[$s]:-0} + $(cpu_ticks "${SPID[$s]:-}") - c0 ))
+    PCPU[$s]=$(( ${PCPU[$s]:-0} + $(postfix_ticks) - p0 ))
     rate=$(calc "$TOTAL / $t")
     RATES[$s]="${RATES[$s]:-} $rate"
     printf 'run %d %-14s %5d msgs in %6.2f s = %7.1f msgs/s\n' "$r" "$s" "$TOTAL" "$t" "$rate"
@@ -159,7 +179,10 @@ for s in "${SETUPS[@]}"; do
   printf '| %-14s | %9.1f | %7.1f%% | %8s | %8s | %4s/%-5s |\n' "$s" "$m" "$(calc "100 * $m / $base")" "$p50" "$p99" "$rej" "$((ok + rej))"
 done
 HZ=$(getconf CLK_TCK)
-for s in sluice-unix sluice-inet; do
+for s in "${SETUPS[@]}"; do
+  printf '%s: Postfix CPU %.2f ms/msg\n' "$s" "$(calc "1000 * ${PCPU[$s]} / $HZ / ($RUNS * $TOTAL)")"
+done
+for s in sluice-unix sluice-reply sluice-inet; do
   engine_us=$(python3 -c "import json,sys; xs=[json.loads(l)['us']['total'] for l in open(sys.argv[1])]; print(sum(xs)/max(1,len(xs)))" "$W/score-${s#sluice-}.log")
   printf '%s: process CPU %.2f ms/msg, of which scoring (engine) %.2f ms/msg\n' "$s" \
     "$(calc "1000 * ${CPU[$s]} / $HZ / ($RUNS * $TOTAL)")" "$(calc "$engine_us / 1000")"
