@@ -96,6 +96,9 @@ class Connection {
   asio::awaitable<Reply> Rcpt(const Decision& decision);
   asio::awaitable<void> ResetDownstream();
   asio::awaitable<bool> Data(const Decision& decision);
+  // Reads one BDAT chunk (RFC 3030) and, after the LAST one, scores and relays the message.
+  // False when the client is gone.
+  asio::awaitable<bool> Bdat(const Decision& decision);
   asio::awaitable<bool> StartTls(const Decision& decision);
   std::string DownstreamKey() const;
   asio::awaitable<Reply> ScoreAndRelay(std::string& message);
@@ -108,7 +111,9 @@ class Connection {
   ServerSession session_;
   std::unique_ptr<Downstream> downstream_;
   bool downstream_in_txn_ = false;
-  std::string out_;  // replies not yet written (PIPELINING: one write per batch)
+  std::string out_;                // replies not yet written (PIPELINING: one write per batch)
+  std::string chunked_;            // the BDAT message so far
+  bool chunked_overflow_ = false;  // it passed max_message_bytes
 };
 
 asio::awaitable<bool> Connection::Flush() {
@@ -164,9 +169,14 @@ asio::awaitable<void> Connection::Run() {
       out_ += reply.Render();
     } else if (d.action == Action::kRset) {
       co_await ResetDownstream();
+      std::string().swap(chunked_);  // a BDAT message in progress is dropped too
+      chunked_overflow_ = false;
       out_ += d.reply.Render();
     } else if (d.action == Action::kData) {
       bool ok = co_await Data(d);
+      close = !ok;
+    } else if (d.action == Action::kBdat) {
+      bool ok = co_await Bdat(d);
       close = !ok;
     } else if (d.action == Action::kStartTls) {
       bool ok = co_await StartTls(d);
@@ -319,6 +329,52 @@ asio::awaitable<bool> Connection::Data(const Decision& decision) {
     reply = co_await ScoreAndRelay(decoder.message());
   }
   session_.DataDone();
+  out_ += reply.Render();
+  co_return true;
+}
+
+asio::awaitable<bool> Connection::Bdat(const Decision& decision) {
+  // RFC 3030: exactly chunk_size raw bytes follow the command, whatever its reply.
+  size_t remaining = decision.chunk_size;
+  bool keep = !decision.discard_chunk;
+  for (;;) {
+    std::string_view have = stream_->buffered();
+    size_t take = std::min(have.size(), remaining);
+    if (keep && !chunked_overflow_) {
+      if (chunked_.size() + take > smtp_.max_message_bytes) {
+        chunked_overflow_ = true;  // keep reading to stay in sync, store nothing more
+        std::string().swap(chunked_);
+      } else {
+        chunked_.append(have.substr(0, take));
+      }
+    }
+    stream_->Consume(take);
+    remaining -= take;
+    if (remaining == 0) break;
+    stream_->SetTimeout(seconds(smtp_.data_timeout_s));
+    bool filled = co_await stream_->Fill();
+    if (!filled) co_return false;  // client gone mid-chunk: nothing relayed
+  }
+  if (!keep) {
+    out_ += decision.reply.Render();
+    co_return true;
+  }
+  Reply reply;
+  if (chunked_overflow_) {
+    // The transaction is over: later chunks get 503 and are skipped.
+    co_await ResetDownstream();
+    reply = MakeReply(552, "5.3.4 Message size exceeds fixed limit");
+  } else if (!decision.last_chunk) {
+    out_ += MakeReply(250, "2.0.0 " + std::to_string(decision.chunk_size) + " octets received")
+                .Render();
+    co_return true;
+  } else {
+    NormalizeLineEnds(&chunked_);
+    reply = co_await ScoreAndRelay(chunked_);
+  }
+  session_.DataDone();
+  std::string().swap(chunked_);
+  chunked_overflow_ = false;
   out_ += reply.Render();
   co_return true;
 }

@@ -85,4 +85,20 @@ void AppendDotStuffed(std::string_view message, std::string* out) {
   out->append(".\r\n");
 }
 
+void NormalizeLineEnds(std::string* message) {
+  const std::string& in = *message;
+  size_t bare = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r')) ++bare;
+  }
+  if (bare == 0) return;
+  std::string out;
+  out.reserve(in.size() + bare);
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r')) out += '\r';
+    out += in[i];
+  }
+  message->swap(out);
+}
+
 }  // namespace sluice::smtp

@@ -41,6 +41,10 @@ class DataDecoder {
   bool pending_cr_ = false;  // a CR whose LF may follow
 };
 
+// Turns bare LF line ends in `message` into CRLF, as DataDecoder does for DATA (BDAT
+// chunks arrive raw). Leaves the message untouched when it has none.
+void NormalizeLineEnds(std::string* message);
+
 // Appends `message` (CRLF line ends) dot-stuffed, with a final CRLF if missing and the
 // ".\r\n" end marker.
 void AppendDotStuffed(std::string_view message, std::string* out);

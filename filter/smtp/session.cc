@@ -106,10 +106,11 @@ Decision ServerSession::OnCommand(std::string_view line) {
     case Verb::kSoml:
     case Verb::kSaml:
     case Verb::kTurn:
-    case Verb::kBdat:
       return Error(502, "5.5.1 Error: command not implemented");
     case Verb::kStartTls:
       return StartTls(cmd.arg);
+    case Verb::kBdat:
+      return Bdat(cmd.arg);
     case Verb::kXforward:
       return Forward(cmd.arg, false);
     case Verb::kXclient:
@@ -128,6 +129,7 @@ std::vector<std::string> ServerSession::EhloKeywords() const {
       "8BITMIME",
       "ENHANCEDSTATUSCODES",
       "SMTPUTF8",
+      "CHUNKING",
   };
   if (settings_.tls_available && !tls_active_) keywords.push_back("STARTTLS");
   if (settings_.trusted) {
@@ -245,6 +247,8 @@ Decision ServerSession::Data(std::string_view arg, bool has_space) {
     return Error(503, "5.5.1 Error: need MAIL command");
   }
   if (state_ == State::kMail) return Error(554, "5.5.1 Error: no valid recipients");
+  // RFC 3030 §2: BDAT and DATA must not be mixed in one transaction.
+  if (txn_.bdat) return Error(503, "5.5.1 Error: DATA not allowed after BDAT");
   Decision d = Say(354, "End data with <CR><LF>.<CR><LF>");
   d.action = Action::kData;
   return d;
@@ -253,6 +257,43 @@ Decision ServerSession::Data(std::string_view arg, bool has_space) {
 void ServerSession::DataDone() {
   txn_ = Transaction{};
   state_ = State::kGreeted;
+}
+
+Decision ServerSession::Bdat(std::string_view arg) {
+  // "BDAT" SP chunk-size [SP "LAST"]; chunk-size is 1*DIGIT.
+  size_t digits = 0;
+  while (digits < arg.size() && arg[digits] >= '0' && arg[digits] <= '9') ++digits;
+  std::string_view rest = arg.substr(digits);
+  bool last = false;
+  if (rest.size() == 5 && rest[0] == ' ') {
+    std::string word(rest.substr(1));
+    for (char& c : word) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    last = word == "LAST";
+    if (!last) return Error(501, "5.5.4 Syntax: BDAT chunk-size [LAST]");
+  } else if (!rest.empty()) {
+    return Error(501, "5.5.4 Syntax: BDAT chunk-size [LAST]");
+  }
+  // 18 digits fit size_t; nobody sends a chunk that big anyway (the size limit applies).
+  if (digits == 0 || digits > 18) return Error(501, "5.5.4 Syntax: BDAT chunk-size [LAST]");
+  Decision d;
+  d.action = Action::kBdat;
+  d.chunk_size = std::stoull(std::string(arg.substr(0, digits)));
+  d.last_chunk = last;
+  // A refused chunk's bytes still follow the command: the reader must skip them.
+  if (state_ == State::kConnected || state_ == State::kGreeted) {
+    Decision refused = Error(503, "5.5.1 Error: need MAIL command");
+    if (refused.action == Action::kReplyAndClose) return refused;
+    d.discard_chunk = true;
+    d.reply = std::move(refused.reply);
+  } else if (state_ == State::kMail) {
+    Decision refused = Error(554, "5.5.1 Error: no valid recipients");
+    if (refused.action == Action::kReplyAndClose) return refused;
+    d.discard_chunk = true;
+    d.reply = std::move(refused.reply);
+  } else {
+    txn_.bdat = true;
+  }
+  return d;
 }
 
 Decision ServerSession::StartTls(std::string_view arg) {

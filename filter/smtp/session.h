@@ -54,6 +54,7 @@ struct Transaction {
   size_t declared_size = 0;
   bool body_8bit = false;
   bool smtputf8 = false;
+  bool bdat = false;  // a BDAT chunk was taken: DATA is refused until the transaction ends
 };
 
 enum class Action {
@@ -64,12 +65,18 @@ enum class Action {
   kData,           // reply 354 (in `reply`), read the message, relay it; then DataDone()
   kRset,           // reset the downstream transaction, then send `reply`
   kStartTls,       // send `reply` (220), then do the TLS handshake; then TlsStarted()
+  kBdat,           // read `chunk_size` bytes (RFC 3030). If `discard_chunk`, drop them and
+                   // send `reply` (an error); else add them to the message, and on
+                   // `last_chunk` relay it and call DataDone()
 };
 
 struct Decision {
   Action action = Action::kReply;
   Reply reply;
-  std::string path;  // kMail: sender, kRcpt: recipient
+  std::string path;            // kMail: sender, kRcpt: recipient
+  size_t chunk_size = 0;       // kBdat
+  bool last_chunk = false;     // kBdat: BDAT ... LAST
+  bool discard_chunk = false;  // kBdat: the chunk is refused but its bytes still follow
 };
 
 class ServerSession {
@@ -109,6 +116,7 @@ class ServerSession {
   Decision Data(std::string_view arg, bool has_space);
   Decision Forward(std::string_view arg, bool xclient);
   Decision StartTls(std::string_view arg);
+  Decision Bdat(std::string_view arg);
   std::vector<std::string> EhloKeywords() const;
 
   SessionSettings settings_;

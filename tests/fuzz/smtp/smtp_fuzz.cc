@@ -7,6 +7,7 @@
 // decoded message must survive a dot-stuff/decode round trip. Invariants checked with
 // __builtin_trap: every line gets exactly one reply with a code in 200..555; recipients
 // never exceed the limit; no transaction without MAIL.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -55,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     Decision d = line.size() > 2048 ? session.OnLineTooLong() : session.OnCommand(line);
     bool accept = line.empty() || (static_cast<unsigned char>(line[0]) & 1);
-    if (d.action != Action::kMail && d.action != Action::kRcpt) {
+    bool chunk_taken = d.action == Action::kBdat && !d.discard_chunk;
+    if (d.action != Action::kMail && d.action != Action::kRcpt && !chunk_taken) {
       Check(d.reply.code >= 200 && d.reply.code <= 555);
       Check(!d.reply.Render().empty());
     }
@@ -75,6 +77,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         pos += decoder.Feed(input.substr(pos));
         if (decoder.done() && !decoder.overflow()) RoundTrip(decoder.message());
         session.DataDone();
+        break;
+      }
+      case Action::kBdat: {
+        // The chunk's bytes follow whatever the reply; a taken one belongs to a transaction.
+        size_t n = std::min(d.chunk_size, input.size() - pos);
+        pos += n;
+        if (chunk_taken) {
+          Check(!session.transaction().rcpts.empty());
+          if (d.last_chunk) session.DataDone();
+        }
         break;
       }
       case Action::kStartTls:

@@ -97,5 +97,17 @@ TEST(DataCodec, RoundTripOfRandomLines) {
   }
 }
 
+TEST(NormalizeLineEnds, BareLfBecomesCrlfAndNothingElseChanges) {
+  std::string m = "a\nb\r\nc\rd\n\n";
+  NormalizeLineEnds(&m);
+  EXPECT_EQ(m, "a\r\nb\r\nc\rd\r\n\r\n");
+  std::string clean = "x\r\n.\r\n";
+  NormalizeLineEnds(&clean);
+  EXPECT_EQ(clean, "x\r\n.\r\n");
+  std::string lf_first = "\nz";
+  NormalizeLineEnds(&lf_first);
+  EXPECT_EQ(lf_first, "\r\nz");
+}
+
 }  // namespace
 }  // namespace sluice::smtp

@@ -314,6 +314,73 @@ TEST_F(ProxyTest, TotalConnectionLimit) {
   EXPECT_EQ(a->Command("NOOP"), 250);  // the admitted ones are unaffected
 }
 
+TEST_F(ProxyTest, BdatChunksAreRelayedAsOneMessage) {
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>"), 250);
+  std::string part1 = "Subject: chunked\r\n\r\n.a dot line\r\n";
+  std::string part2 = "bare lf\nend\r\n";
+  // Pipelined: both chunks in one write, then the replies.
+  s->Send("BDAT " + std::to_string(part1.size()) + "\r\n" + part1 + "BDAT " +
+          std::to_string(part2.size()) + " LAST\r\n" + part2);
+  EXPECT_EQ(s->ReadReply(), 250);
+  std::string text;
+  EXPECT_EQ(s->ReadReply(&text), 250);
+  EXPECT_NE(text.find("queued as"), std::string::npos) << text;  // the downstream's reply
+  auto msgs = downstream_.messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  std::string want = "Subject: chunked\r\n\r\n.a dot line\r\nbare lf\r\nend\r\n";
+  ASSERT_GE(msgs[0].data.size(), want.size());
+  EXPECT_EQ(msgs[0].data.substr(msgs[0].data.size() - want.size()), want);
+  EXPECT_NE(msgs[0].data.find("X-Spam-Status: No"), std::string::npos);
+  // DATA works again in the next transaction.
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}), 250);
+}
+
+TEST_F(ProxyTest, BdatThenDataIs503AndSpamBdatIsRejected) {
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>"), 250);
+  s->Send("BDAT 4\r\nab\r\n");
+  EXPECT_EQ(s->ReadReply(), 250);
+  EXPECT_EQ(s->Command("DATA"), 503);
+  EXPECT_EQ(s->Command("RSET"), 250);
+  EXPECT_TRUE(downstream_.messages().empty());
+  EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>"), 250);
+  std::string spam = "Subject: SPAMSPAM\r\n\r\nbuy\r\n";
+  s->Send("BDAT " + std::to_string(spam.size()) + " LAST\r\n" + spam);
+  std::string text;
+  EXPECT_EQ(s->ReadReply(&text), 550);
+  EXPECT_NE(text.find("5.7.1"), std::string::npos);
+  EXPECT_TRUE(downstream_.messages().empty());
+  EXPECT_EQ(s->Command("NOOP"), 250);
+}
+
+TEST_F(ProxyTest, BdatOverTheSizeLimitGets552AndStaysInSync) {
+  config_.smtp.max_message_bytes = 1000;
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>"), 250);
+  std::string chunk(800, 'x');
+  s->Send("BDAT 800\r\n" + chunk);
+  EXPECT_EQ(s->ReadReply(), 250);
+  s->Send("BDAT 800\r\n" + chunk);
+  EXPECT_EQ(s->ReadReply(), 552);
+  // The transaction is over: the last chunk is refused and its bytes skipped.
+  s->Send("BDAT 800 LAST\r\n" + chunk);
+  EXPECT_EQ(s->ReadReply(), 503);
+  EXPECT_EQ(s->Command("NOOP"), 250);
+  EXPECT_TRUE(downstream_.messages().empty());
+  // And BDAT before any MAIL: 503, bytes skipped, session in sync.
+  s->Send("BDAT 5\r\nNOOP\n");
+  EXPECT_EQ(s->ReadReply(), 503);
+  EXPECT_EQ(s->Command("NOOP"), 250);
+}
+
 TEST_F(ProxyTest, XforwardFromTrustedClientIsPassedDownstream) {
   StartProxy();
   auto s = Connect();

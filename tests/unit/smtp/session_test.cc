@@ -43,6 +43,52 @@ TEST(ServerSession, GreetingAndEhloAdvertiseExtensions) {
   EXPECT_NE(rendered.find("250 HELP\r\n"), std::string::npos);
 }
 
+TEST(ServerSession, BdatChunksSizesLastAndNoMixingWithData) {
+  ServerSession s = NewSession();
+  s.OnCommand("EHLO c");
+  EXPECT_NE(Text(s.OnCommand("EHLO c")).find("CHUNKING"), std::string::npos);
+  // Before MAIL: refused, but the chunk's bytes must still be skipped.
+  Decision early = s.OnCommand("BDAT 12");
+  EXPECT_EQ(early.action, Action::kBdat);
+  EXPECT_TRUE(early.discard_chunk);
+  EXPECT_EQ(early.chunk_size, 12u);
+  EXPECT_EQ(Code(early), 503);
+  s.OnCommand("MAIL FROM:<a@example.org>");
+  s.MailDone(true);
+  Decision no_rcpt = s.OnCommand("BDAT 3 LAST");
+  EXPECT_TRUE(no_rcpt.discard_chunk);
+  EXPECT_EQ(Code(no_rcpt), 554);
+  s.OnCommand("RCPT TO:<b@example.net>");
+  s.RcptDone(true);
+  Decision first = s.OnCommand("BDAT 100");
+  EXPECT_EQ(first.action, Action::kBdat);
+  EXPECT_FALSE(first.discard_chunk);
+  EXPECT_FALSE(first.last_chunk);
+  EXPECT_EQ(first.chunk_size, 100u);
+  EXPECT_EQ(Code(s.OnCommand("DATA")), 503);  // RFC 3030: no DATA after BDAT
+  Decision last = s.OnCommand("BDAT 0 last");
+  EXPECT_TRUE(last.last_chunk);
+  EXPECT_EQ(last.chunk_size, 0u);
+  s.DataDone();
+  // A new transaction may use DATA again.
+  s.OnCommand("MAIL FROM:<a@example.org>");
+  s.MailDone(true);
+  s.OnCommand("RCPT TO:<b@example.net>");
+  s.RcptDone(true);
+  EXPECT_EQ(s.OnCommand("DATA").action, Action::kData);
+}
+
+TEST(ServerSession, BdatSyntaxErrors) {
+  ServerSession s = NewSession();
+  s.OnCommand("EHLO c");
+  for (const char* bad : {"BDAT", "BDAT x", "BDAT 10 FIRST", "BDAT -1", "BDAT 10 LAST x",
+                          "BDAT 1234567890123456789"}) {
+    Decision d = s.OnCommand(bad);
+    EXPECT_EQ(d.action, Action::kReply) << bad;
+    EXPECT_EQ(Code(d), 501) << bad;
+  }
+}
+
 TEST(ServerSession, FullTransaction) {
   ServerSession s = NewSession();
   s.OnCommand("EHLO c");
