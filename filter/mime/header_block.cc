@@ -8,6 +8,10 @@
 // a limit are dropped but the block is still scanned to its end so the body starts right.
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "filter/mime/parser_internal.h"
 
 namespace sluice::mime::internal {
@@ -27,11 +31,22 @@ std::string_view TrimWhitespace(std::string_view s) {
   return s.substr(b, e - b);
 }
 
-bool HeaderNeedsDecoding(std::string_view raw_value) {
-  for (size_t i = 0; i < raw_value.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(raw_value[i]);
-    if (c >= 0x80 || c == '\r' || c == '\n' || c == 0) return true;
-    if (c == '=' && i + 1 < raw_value.size() && raw_value[i + 1] == '?') return true;
+bool HeaderHasEncodedText(std::string_view raw_value) {
+  const char* p = raw_value.data();
+  const char* const end = p + raw_value.size();
+#if defined(__SSE2__)
+  // Most values are short ASCII without '=': 16 bytes per step, then the tail below.
+  const __m128i eq = _mm_set1_epi8('=');
+  while (end - p >= 17) {  // one byte of lookahead for "=?"
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if (_mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, eq))) != 0) break;
+    p += 16;
+  }
+#endif
+  for (; p < end; ++p) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c >= 0x80) return true;
+    if (c == '=' && p + 1 < end && p[1] == '?') return true;
   }
   return false;
 }

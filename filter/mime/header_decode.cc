@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "filter/mime/byte_scan.h"
 #include "filter/mime/charset.h"
 #include "filter/mime/charset_names.h"
 #include "filter/mime/transfer_decode.h"
@@ -149,19 +150,33 @@ thread_local std::string PendingWords::bytes_;
 
 }  // namespace
 
+void UnfoldHeaderInto(std::string_view raw_value, std::string* out) {
+  out->clear();
+  // Trim first: the blanks at either end are never kept, and a value is mostly one line.
+  size_t b = 0, e = raw_value.size();
+  while (b < e && (raw_value[b] == ' ' || raw_value[b] == '\t' || raw_value[b] == '\r' ||
+                   raw_value[b] == '\n')) {
+    ++b;
+  }
+  while (e > b && (raw_value[e - 1] == ' ' || raw_value[e - 1] == '\t' ||
+                   raw_value[e - 1] == '\r' || raw_value[e - 1] == '\n')) {
+    --e;
+  }
+  // Folding is CRLF (or a bare LF/CR) before whitespace; a line break that is not followed
+  // by whitespace cannot occur in a well-formed value and is dropped the same way. Runs
+  // between line breaks are copied whole.
+  const char* p = raw_value.data() + b;
+  const char* const end = raw_value.data() + e;
+  while (p < end) {
+    const char* brk = internal::FindEither(p, end, '\r', '\n');
+    out->append(p, static_cast<size_t>(brk - p));
+    p = brk + (brk < end);
+  }
+}
+
 std::string UnfoldHeader(std::string_view raw_value) {
   std::string out;
-  out.reserve(raw_value.size());
-  for (char c : raw_value) {
-    // Folding is CRLF (or a bare LF/CR) before whitespace; a line break that is not followed
-    // by whitespace cannot occur in a well-formed value and is dropped the same way.
-    if (c == '\r' || c == '\n') continue;
-    out.push_back(c);
-  }
-  size_t b = 0, e = out.size();
-  while (b < e && (out[b] == ' ' || out[b] == '\t')) ++b;
-  while (e > b && (out[e - 1] == ' ' || out[e - 1] == '\t')) --e;
-  if (b > 0 || e < out.size()) out = out.substr(b, e - b);
+  UnfoldHeaderInto(raw_value, &out);
   return out;
 }
 

@@ -13,6 +13,8 @@ namespace sluice::mime {
 
 // Unfolds a raw header value (removes CRLF/LF followed by whitespace) and trims it.
 std::string UnfoldHeader(std::string_view raw_value);
+// The same into *out (cleared first), reusing its storage.
+void UnfoldHeaderInto(std::string_view raw_value, std::string* out);
 
 // Decodes an unfolded unstructured value (Subject, From display names, ...) to UTF-8,
 // appending to *out: RFC 2047 encoded words (B and Q, per-word charset, whitespace
@@ -20,8 +22,8 @@ std::string UnfoldHeader(std::string_view raw_value);
 // raw 8-bit bytes as UTF-8 when valid, else in `fallback_charset` (the message's charset;
 // "" means windows-1252). Returns false if some word could not be decoded (kept as is)
 // and sets *had_8bit when raw 8-bit bytes were seen.
-bool DecodeHeaderText(std::string_view unfolded, std::string_view fallback_charset, std::string* out,
-                      bool* had_8bit = nullptr);
+bool DecodeHeaderText(std::string_view unfolded, std::string_view fallback_charset,
+                      std::string* out, bool* had_8bit = nullptr);
 
 // A structured value like Content-Type / Content-Disposition.
 struct HeaderParams {

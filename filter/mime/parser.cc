@@ -185,7 +185,8 @@ void Parser::Impl::ReadContentHeaders(uint32_t index, bool digest_child, DefectS
   Part& p = msg->parts[index];
   HeaderParams params;
   if (const Header* h = FindIn(p.headers, "Content-Type")) {
-    if (!ParseHeaderParams(UnfoldHeader(h->raw_value), &params)) {
+    UnfoldHeaderInto(h->raw_value, &unfolded);
+    if (!ParseHeaderParams(unfolded, &params)) {
       defects->Add(DefectKind::kBadHeaderLine, "content-type syntax");
     }
     if (ValidMediaType(params.value)) p.content_type = params.value;
@@ -200,12 +201,14 @@ void Parser::Impl::ReadContentHeaders(uint32_t index, bool digest_child, DefectS
   }
   if (p.content_type.empty()) p.content_type = digest_child ? "message/rfc822" : "text/plain";
   if (const Header* h = FindIn(p.headers, "Content-Transfer-Encoding")) {
-    AssignLower(internal::TrimWhitespace(UnfoldHeader(h->raw_value)), &p.transfer_encoding);
+    UnfoldHeaderInto(h->raw_value, &unfolded);
+    AssignLower(internal::TrimWhitespace(unfolded), &p.transfer_encoding);
   }
   if (const Header* h = FindIn(p.headers, "Content-Disposition")) {
     params.value.clear();
     params.params.clear();
-    ParseHeaderParams(UnfoldHeader(h->raw_value), &params);
+    UnfoldHeaderInto(h->raw_value, &unfolded);
+    ParseHeaderParams(unfolded, &params);
     p.disposition = params.value;
     std::string_view name = params.Get("filename");
     if (!name.empty()) p.filename.assign(name);
@@ -216,12 +219,13 @@ void Parser::Impl::DecodeHeaderValues(uint32_t index, DefectSink* defects) {
   Part& p = msg->parts[index];
   std::string_view fallback = p.charset.empty() ? std::string_view(fallback_charset) : p.charset;
   for (Header& h : p.headers) {
-    if (!internal::HeaderNeedsDecoding(h.raw_value)) {
-      h.value.assign(internal::TrimWhitespace(h.raw_value));
+    if (!internal::HeaderHasEncodedText(h.raw_value)) {
+      UnfoldHeaderInto(h.raw_value, &h.value);  // plain ASCII: decoding would copy it as is
       continue;
     }
     bool had_8bit = false;
-    if (!DecodeHeaderText(UnfoldHeader(h.raw_value), fallback, &h.value, &had_8bit)) {
+    UnfoldHeaderInto(h.raw_value, &unfolded);
+    if (!DecodeHeaderText(unfolded, fallback, &h.value, &had_8bit)) {
       defects->Add(DefectKind::kBadEncodedWord, h.name);
     }
     if (had_8bit) defects->Add(DefectKind::kRaw8bitHeader, h.name);

@@ -36,8 +36,8 @@ class DefectSink {
 size_t ParseHeaderBlock(std::string_view entity, const Limits& limits, std::vector<Header>* headers,
                         DefectSink* defects);
 
-// True when the trimmed raw value needs unfolding or decoding (line breaks, "=?", 8-bit bytes).
-bool HeaderNeedsDecoding(std::string_view raw_value);
+// True when the raw value needs more than unfolding: RFC 2047 words ("=?") or 8-bit bytes.
+bool HeaderHasEncodedText(std::string_view raw_value);
 
 // Trims spaces and tabs on both sides.
 std::string_view TrimWhitespace(std::string_view s);

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "filter/mime/byte_scan.h"
+
 namespace sluice::mime {
 namespace {
 
@@ -145,12 +147,8 @@ bool DecodeQuotedPrintable(std::string_view in, std::string* out, bool underscor
   const char* end = p + in.size();
   while (p < end) {
     // Copy the run up to the next byte that needs attention.
-    const char* q = p;
-    while (q < end) {
-      char c = *q;
-      if (c == '=' || c == '\n' || (underscore_is_space && c == '_')) break;
-      ++q;
-    }
+    const char* q = underscore_is_space ? internal::FindAnyOf3(p, end, '=', '\n', '_')
+                                        : internal::FindEither(p, end, '=', '\n');
     size_t run = static_cast<size_t>(q - p);
     std::memcpy(w, p, run);
     w += run;
@@ -255,10 +253,20 @@ bool FindUuBlock(std::string_view text, size_t from, UuBlock* block) {
     p = nl + 1;
   }
   while (p < end) {
+    // Jump to the next line that starts with "begin ": one memmem instead of a memchr per line.
+    const char* begin = p;
+    while (true) {
+      begin =
+          static_cast<const char*>(memmem(begin, static_cast<size_t>(end - begin), "begin ", 6));
+      if (begin == nullptr) return false;
+      if (begin == p || begin[-1] == '\n') break;
+      ++begin;
+    }
+    p = begin;
     const char* next;
     const char* le = LineEnd(p, end, &next);
     std::string_view line(p, static_cast<size_t>(le - p));
-    if (line.size() >= 8 && line[0] == 'b' && ParseBeginLine(line, &block->filename)) {
+    if (ParseBeginLine(line, &block->filename)) {
       block->begin = static_cast<size_t>(p - base);
       const char* q = next;
       while (q < end) {

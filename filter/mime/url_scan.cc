@@ -12,6 +12,8 @@
 #include <array>
 #include <cstdint>
 
+#include "filter/mime/byte_scan.h"
+
 namespace sluice::mime {
 namespace {
 
@@ -252,6 +254,38 @@ bool NormaliseIpv4(std::string_view host, std::string* out) {
   return true;
 }
 
+// Percent-decodes a host, maps the dots IDNA treats as '.' (U+3002, U+FF0E, U+FF61) and
+// lower-cases it onto *out.
+void AppendDecodedHost(std::string_view host, std::string* out) {
+  std::string decoded;
+  decoded.reserve(host.size());
+  for (size_t i = 0; i < host.size(); ++i) {
+    if (host[i] == '%' && i + 2 < host.size() && HexValue(host[i + 1]) >= 0 &&
+        HexValue(host[i + 2]) >= 0) {
+      decoded.push_back(static_cast<char>(HexValue(host[i + 1]) * 16 + HexValue(host[i + 2])));
+      i += 2;
+    } else {
+      decoded.push_back(host[i]);
+    }
+  }
+  std::string dotted;
+  dotted.reserve(decoded.size());
+  for (size_t i = 0; i < decoded.size(); ++i) {
+    if (i + 2 < decoded.size()) {
+      unsigned char a = U(decoded[i]), b = U(decoded[i + 1]), c = U(decoded[i + 2]);
+      if ((a == 0xE3 && b == 0x80 && c == 0x82) || (a == 0xEF && b == 0xBC && c == 0x8E) ||
+          (a == 0xEF && b == 0xBD && c == 0xA1)) {
+        dotted.push_back('.');
+        i += 2;
+        continue;
+      }
+    }
+    dotted.push_back(decoded[i]);
+  }
+  out->reserve(dotted.size());
+  AppendLowerUtf8(dotted, out);
+}
+
 bool IsSpecialScheme(std::string_view scheme) {
   static constexpr std::string_view kSpecial[] = {"http", "https", "ftp", "ws", "wss"};
   for (std::string_view s : kSpecial) {
@@ -264,11 +298,22 @@ bool IsSpecialScheme(std::string_view scheme) {
 
 void FindTextUrls(std::string_view text, std::vector<std::string>* out) {
   const size_t n = text.size();
+  const char* const base = text.data();
+  // Every URL start has an anchor, a ':' or '.', within the next kAnchorReach bytes:
+  // "ftp:" / "http:" / "https:" at +3..+5, "www." at +3, a dotted quad's first dot at
+  // +1..+3. Prose has few of them, so the scan jumps from anchor to anchor and looks only at
+  // the few bytes before each: a start with no anchor in reach fails the checks below anyway.
+  constexpr size_t kAnchorReach = 5;
+  size_t anchor = 0;  // the first anchor after i, once anchor > i
   size_t i = 0;
   while (i < n) {
-    // Skip, a table lookup per byte, to a byte that can start a URL: h, f, w or a digit.
-    while (i < n && !kUrlStart[U(text[i])]) ++i;
-    if (i >= n) break;
+    if (anchor <= i) anchor = internal::FindEither(base + i + 1, base + n, ':', '.') - base;
+    if (anchor >= n) break;
+    if (anchor > i + kAnchorReach) i = anchor - kAnchorReach;
+    if (!kUrlStart[U(text[i])]) {
+      ++i;
+      continue;
+    }
     const char c = Lower(text[i]);
     const bool boundary = i == 0 || !IsAlnum(text[i - 1]);
     size_t host_begin = std::string_view::npos;
@@ -373,35 +418,15 @@ std::string UrlHost(std::string_view url) {
   size_t colon = host.find(':');
   if (colon != std::string_view::npos) host = host.substr(0, colon);
 
-  // Percent-decode, and map the dots IDNA treats as '.' (U+3002, U+FF0E, U+FF61).
-  std::string decoded;
-  decoded.reserve(host.size());
-  for (size_t i = 0; i < host.size(); ++i) {
-    if (host[i] == '%' && i + 2 < host.size() && HexValue(host[i + 1]) >= 0 &&
-        HexValue(host[i + 2]) >= 0) {
-      decoded.push_back(static_cast<char>(HexValue(host[i + 1]) * 16 + HexValue(host[i + 2])));
-      i += 2;
-    } else {
-      decoded.push_back(host[i]);
-    }
-  }
-  std::string dotted;
-  dotted.reserve(decoded.size());
-  for (size_t i = 0; i < decoded.size(); ++i) {
-    if (i + 2 < decoded.size()) {
-      unsigned char a = U(decoded[i]), b = U(decoded[i + 1]), c = U(decoded[i + 2]);
-      if ((a == 0xE3 && b == 0x80 && c == 0x82) || (a == 0xEF && b == 0xBC && c == 0x8E) ||
-          (a == 0xEF && b == 0xBD && c == 0xA1)) {
-        dotted.push_back('.');
-        i += 2;
-        continue;
-      }
-    }
-    dotted.push_back(decoded[i]);
-  }
   std::string out;
-  out.reserve(dotted.size());
-  AppendLowerUtf8(dotted, &out);
+  bool plain = true;  // ASCII without '%': nothing to decode or map, only lower-case
+  for (char c : host) plain &= U(c) < 0x80 && c != '%';
+  if (plain) {
+    out.resize(host.size());
+    for (size_t i = 0; i < host.size(); ++i) out[i] = Lower(host[i]);
+  } else {
+    AppendDecodedHost(host, &out);
+  }
   if (!out.empty() && out.back() == '.') out.pop_back();
   if (out.empty()) return out;
   if (EndsInNumber(out)) {
