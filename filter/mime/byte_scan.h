@@ -54,4 +54,25 @@ inline const char* FindAnyOf3(const char* p, const char* end, char a, char b, ch
   return end;
 }
 
+// First position in [p, end - 1) where a is followed by b (a line starting with 'b' is
+// "\nb"); end when there is none.
+inline const char* FindPair(const char* p, const char* end, char a, char b) {
+#if defined(__SSE2__)
+  const __m128i va = _mm_set1_epi8(a);
+  const __m128i vb = _mm_set1_epi8(b);
+  while (end - p >= 17) {
+    const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i second = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpeq_epi8(first, va), _mm_cmpeq_epi8(second, vb))));
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+#endif
+  for (; end - p >= 2; ++p) {
+    if (p[0] == a && p[1] == b) return p;
+  }
+  return end;
+}
+
 }  // namespace sluice::mime::internal

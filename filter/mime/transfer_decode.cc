@@ -253,16 +253,13 @@ bool FindUuBlock(std::string_view text, size_t from, UuBlock* block) {
     p = nl + 1;
   }
   while (p < end) {
-    // Jump to the next line that starts with "begin ": one memmem instead of a memchr per line.
-    const char* begin = p;
-    while (true) {
-      begin =
-          static_cast<const char*>(memmem(begin, static_cast<size_t>(end - begin), "begin ", 6));
-      if (begin == nullptr) return false;
-      if (begin == p || begin[-1] == '\n') break;
-      ++begin;
+    // Jump to the next line that starts with 'b' (16 bytes at a time) rather than walking
+    // every line: uuencoded blocks are rare, text is not.
+    if (*p != 'b') {
+      const char* nl = internal::FindPair(p, end, '\n', 'b');
+      if (nl == end) return false;
+      p = nl + 1;
     }
-    p = begin;
     const char* next;
     const char* le = LineEnd(p, end, &next);
     std::string_view line(p, static_cast<size_t>(le - p));

@@ -1,9 +1,12 @@
 // rule_set_scan.cc - RuleSet::Scan: the hot path.
 //
-// One Hyperscan scan per target text with the target's database; matches only bump a
-// per-rule counter. The excerpt of a rule's matched text is computed once per hit rule,
-// afterwards, by re-matching just that rule with PCRE2 near the reported end offset; so
-// the databases need no HS_FLAG_SOM_LEFTMOST, which would slow every scan.
+// One Hyperscan scan per target text with the target's database (a URL repeated in the
+// message is scanned once, its matches counted once per copy); matches only bump a
+// per-rule counter. Counted and literal-less body signs are facts (text_facts.h), not
+// patterns: a callback per '!' or per capitals run cost more than the scan.
+// The excerpt of a rule's matched text is computed once per hit rule, afterwards, by
+// re-matching just that rule with PCRE2 near the reported end offset; so the databases
+// need no HS_FLAG_SOM_LEFTMOST, which would slow every scan.
 // Per-thread state (scratch, counters) lives in a thread_local and is reused, so a warm
 // thread allocates only the hits it returns.
 #include <cctype>
