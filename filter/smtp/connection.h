@@ -38,13 +38,14 @@ struct ProxySettings {
 struct ProxyContext {
   EngineHolder* engines = nullptr;
   ScoreLog* log = nullptr;
-  asio::thread_pool* scorers = nullptr;  // scoring runs here, off the I/O threads
+  asio::thread_pool* scorers = nullptr;  // big messages score here, off the I/O threads
   std::atomic<uint64_t> messages_relayed{0};
   std::atomic<uint64_t> messages_refused{0};
 };
 
-// Serves one accepted client. `settings` is the snapshot taken at accept time.
-asio::awaitable<void> RunConnection(asio::ip::tcp::socket socket,
+// Serves one accepted client whose address is `peer`. `settings` is the snapshot taken at
+// accept time.
+asio::awaitable<void> RunConnection(asio::ip::tcp::socket socket, asio::ip::tcp::endpoint peer,
                                     std::shared_ptr<const ProxySettings> settings,
                                     ProxyContext* context);
 

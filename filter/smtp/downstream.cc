@@ -130,33 +130,40 @@ asio::awaitable<Reply> Downstream::Command(std::string_view line) {
   co_return reply;
 }
 
-asio::awaitable<std::pair<Reply, Reply>> Downstream::CommandPair(std::string_view first,
-                                                                 std::string_view second) {
+asio::awaitable<void> Downstream::Pipeline(const std::string_view* lines, size_t count,
+                                           Reply* replies) {
+  size_t done = 0;
   if (!features_.pipelining) {
-    Reply a = co_await Command(first);
-    if (a.code == 0 || a.code == 421) co_return std::make_pair(a, a);
-    Reply b = co_await Command(second);
-    co_return std::make_pair(std::move(a), std::move(b));
+    for (; done < count; ++done) {
+      replies[done] = co_await Command(lines[done]);
+      if (replies[done].code == 0 || replies[done].code == 421) break;
+    }
+  } else if (!stream_) {
+    replies[0] = Fail("downstream not connected");
+  } else {
+    std::string& commands = out_;
+    commands.clear();
+    for (size_t i = 0; i < count; ++i) {
+      commands.append(lines[i]);
+      commands += "\r\n";
+    }
+    stream_->SetTimeout(options_.timeout);
+    bool sent = co_await stream_->Write(commands);
+    if (!sent) {
+      replies[0] = Fail("downstream connection lost");
+    } else {
+      for (; done < count; ++done) {
+        replies[done] = co_await ReadReply();
+        if (replies[done].code == 0) break;
+        if (replies[done].code == 421) {
+          Close();
+          break;
+        }
+      }
+    }
   }
-  if (!stream_) {
-    Reply failed = Fail("downstream not connected");
-    co_return std::make_pair(failed, failed);
-  }
-  std::string commands(first);
-  commands += "\r\n";
-  commands += second;
-  commands += "\r\n";
-  stream_->SetTimeout(options_.timeout);
-  bool sent = co_await stream_->Write(commands);
-  if (!sent) {
-    Reply failed = Fail("downstream connection lost");
-    co_return std::make_pair(failed, failed);
-  }
-  Reply a = co_await ReadReply();
-  if (a.code == 0) co_return std::make_pair(a, a);
-  Reply b = co_await ReadReply();
-  if (a.code == 421 || b.code == 421) Close();
-  co_return std::make_pair(std::move(a), std::move(b));
+  // What broke the batch answers for the rest of it.
+  for (size_t i = done + 1; i < count; ++i) replies[i] = replies[done];
 }
 
 asio::awaitable<Reply> Downstream::Data(std::string_view prefix, std::string_view message) {

@@ -48,10 +48,11 @@ class Downstream {
   asio::awaitable<Reply> Open();
   // Sends one command line (no CRLF) and reads the reply.
   asio::awaitable<Reply> Command(std::string_view line);
-  // Two commands in one write when the downstream offers PIPELINING (RFC 2920), else one
-  // after the other; both replies. If the first fails with code 0 the second is too.
-  asio::awaitable<std::pair<Reply, Reply>> CommandPair(std::string_view first,
-                                                       std::string_view second);
+  // `count` command lines (no CRLF) in one write when the downstream offers PIPELINING
+  // (RFC 2920), else one after the other; their replies in replies[0..count). When the
+  // connection breaks (code 0) or closes (421), the replies still owed are copies of that
+  // one. The lines must not include DATA or anything else that changes the state.
+  asio::awaitable<void> Pipeline(const std::string_view* lines, size_t count, Reply* replies);
   // DATA, then `prefix` + `message` dot-stuffed and the end marker; the final reply.
   asio::awaitable<Reply> Data(std::string_view prefix, std::string_view message);
   // QUIT without waiting long; closes the connection.

@@ -215,7 +215,7 @@ asio::awaitable<void> ProxyImpl::Serve(asio::ip::tcp::socket socket) {
     co_return;
   }
   try {
-    co_await RunConnection(std::move(socket), std::move(settings), &context_);
+    co_await RunConnection(std::move(socket), endpoint, std::move(settings), &context_);
   } catch (const std::exception& e) {
     // Nothing inside is meant to throw; if something does (bad_alloc), this session
     // ends and the proxy goes on.

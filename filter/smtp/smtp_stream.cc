@@ -1,6 +1,8 @@
 // smtp_stream.cc - the connection byte stream with STARTTLS and deadlines; see smtp_stream.h.
 #include "filter/smtp/smtp_stream.h"
 
+#include <cstring>
+
 namespace sluice::smtp {
 
 namespace {
@@ -58,35 +60,35 @@ void SmtpStream::Close() {
   if (closed_) return;
   closed_ = true;
   timer_.cancel();
+  // close() alone sends the FIN (the socket is ours only): no shutdown() call first.
   asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
 }
 
-void SmtpStream::Compact() {
-  if (start_ == buffer_.size()) {
-    buffer_.clear();
-    start_ = 0;
-  } else if (start_ > 64 * 1024 && start_ > buffer_.size() / 2) {
-    buffer_.erase(0, start_);
+void SmtpStream::MakeRoom() {
+  if (start_ == end_) {
+    start_ = end_ = 0;
+  } else if (buffer_.size() - end_ < kReadChunk && start_ > 0) {
+    // What is left unread is at most a partial line or a partial chunk: a short move.
+    std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);
+    end_ -= start_;
     start_ = 0;
   }
+  if (buffer_.size() - end_ < kReadChunk) buffer_.resize(end_ + kReadChunk);
 }
 
 asio::awaitable<bool> SmtpStream::Fill() {
   if (closed_ || timed_out_) co_return false;
-  Compact();
-  size_t old = buffer_.size();
-  buffer_.resize(old + kReadChunk);
+  MakeRoom();
   asio::error_code ec;
   size_t n = 0;
-  auto buf = asio::buffer(buffer_.data() + old, kReadChunk);
+  auto buf = asio::buffer(buffer_.data() + end_, buffer_.size() - end_);
   if (tls_) {
     n = co_await tls_->async_read_some(buf, asio::redirect_error(asio::use_awaitable, ec));
   } else {
     n = co_await socket_.async_read_some(buf, asio::redirect_error(asio::use_awaitable, ec));
   }
-  buffer_.resize(old + n);
+  if (!ec) end_ += n;
   co_return !ec && n > 0;
 }
 
@@ -154,21 +156,11 @@ asio::awaitable<bool> SmtpStream::HandshakeClient(asio::ssl::context& context,
   co_return !ec;
 }
 
-std::string SmtpStream::remote_address() const {
-  asio::error_code ec;
-  auto endpoint = socket_.remote_endpoint(ec);
-  if (ec) return "";
-  auto address = endpoint.address();
+std::string AddressText(const asio::ip::address& address) {
   if (address.is_v6() && address.to_v6().is_v4_mapped()) {
     return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
   }
   return address.to_string();
-}
-
-std::string SmtpStream::remote_port() const {
-  asio::error_code ec;
-  auto endpoint = socket_.remote_endpoint(ec);
-  return ec ? "" : std::to_string(endpoint.port());
 }
 
 }  // namespace sluice::smtp

@@ -40,13 +40,12 @@ class SmtpStream : public std::enable_shared_from_this<SmtpStream> {
   bool HasBufferedLine() const;
   // Reads more bytes into the buffer; false on EOF, error or timeout.
   asio::awaitable<bool> Fill();
-  std::string_view buffered() const { return std::string_view(buffer_).substr(start_); }
+  std::string_view buffered() const {
+    return std::string_view(buffer_.data() + start_, end_ - start_);
+  }
   void Consume(size_t n) { start_ += n; }
   // Drops buffered input (RFC 3207: nothing pipelined before the TLS handshake counts).
-  void DiscardBuffered() {
-    buffer_.clear();
-    start_ = 0;
-  }
+  void DiscardBuffered() { start_ = end_ = 0; }
 
   asio::awaitable<bool> Write(std::string_view data);
   asio::awaitable<bool> HandshakeServer(asio::ssl::context& context);
@@ -55,23 +54,27 @@ class SmtpStream : public std::enable_shared_from_this<SmtpStream> {
   void Close();
   bool timed_out() const { return timed_out_; }
   bool tls() const { return tls_ != nullptr; }
-  std::string remote_address() const;
-  std::string remote_port() const;
   asio::ip::tcp::socket& socket() { return socket_; }
 
  private:
   asio::awaitable<void> Watchdog();
-  void Compact();
+  // Makes room for one read after end_: moves the unread bytes to the front, grows only
+  // when that is not enough (so reads do not zero-fill the buffer each time).
+  void MakeRoom();
 
   asio::ip::tcp::socket socket_;
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::duration grace_{0};
-  std::string buffer_;
+  std::string buffer_;  // bytes [start_, end_) are unread; its size is the capacity in use
   size_t start_ = 0;
+  size_t end_ = 0;
   bool closed_ = false;
   bool timed_out_ = false;
 };
+
+// An address as the score log and XFORWARD show it: IPv4-mapped IPv6 as plain IPv4.
+std::string AddressText(const asio::ip::address& address);
 
 }  // namespace sluice::smtp

@@ -153,7 +153,9 @@ class FakeDownstream {
     std::lock_guard lock(mu_);
     return commands_;
   }
-  std::string refuse_rcpt;               // this recipient gets 550 5.1.1
+  std::string refuse_rcpt;  // this recipient gets 550 5.1.1
+  std::string refuse_mail;  // this sender gets 553 5.7.1
+  std::atomic<bool> advertise_pipelining{true};
   std::atomic<bool> drop_at_dot{false};  // close instead of answering the final "."
   std::atomic<bool> advertise_xforward{true};
   std::atomic<bool> advertise_smtputf8{true};
@@ -181,6 +183,7 @@ class FakeDownstream {
     connections.fetch_add(1);
     s.Send("220 fake.downstream ESMTP\r\n");
     DeliveredMessage current;
+    bool in_mail = false;  // a MAIL was accepted (a real server refuses RCPT before it)
     std::vector<std::string> xforward;
     std::string line;
     while (s.ReadLine(&line)) {
@@ -188,8 +191,9 @@ class FakeDownstream {
       std::string verb = line.substr(0, 4);
       for (char& c : verb) c = std::toupper(c);
       if (verb == "EHLO") {
-        std::string r =
-            "250-fake.downstream\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE 100000000\r\n";
+        std::string r = "250-fake.downstream\r\n";
+        if (advertise_pipelining) r += "250-PIPELINING\r\n";
+        r += "250-8BITMIME\r\n250-SIZE 100000000\r\n";
         if (advertise_xforward) r += "250-XFORWARD NAME ADDR PROTO HELO\r\n";
         if (advertise_smtputf8) r += "250-SMTPUTF8\r\n";
         s.Send(r + "250 ENHANCEDSTATUSCODES\r\n");
@@ -200,7 +204,15 @@ class FakeDownstream {
         current = DeliveredMessage{};
         size_t lt = line.find('<'), gt = line.find('>');
         current.mail_from = line.substr(lt + 1, gt - lt - 1);
-        s.Send("250 2.1.0 Ok\r\n");
+        if (!refuse_mail.empty() && current.mail_from == refuse_mail) {
+          in_mail = false;
+          s.Send("553 5.7.1 <" + current.mail_from + ">: Sender address rejected\r\n");
+        } else {
+          in_mail = true;
+          s.Send("250 2.1.0 Ok\r\n");
+        }
+      } else if (verb == "RCPT" && !in_mail) {
+        s.Send("503 5.5.1 Error: need MAIL command\r\n");
       } else if (verb == "RCPT") {
         size_t lt = line.find('<'), gt = line.find('>');
         std::string rcpt = line.substr(lt + 1, gt - lt - 1);
@@ -223,6 +235,7 @@ class FakeDownstream {
           data += line + "\r\n";
         }
         if (!complete || drop_at_dot) break;
+        in_mail = false;
         current.data = data;
         current.xforward = xforward;
         xforward.clear();
@@ -234,6 +247,7 @@ class FakeDownstream {
         if (close_after_message) break;
       } else if (verb == "RSET") {
         current = DeliveredMessage{};
+        in_mail = false;
         xforward.clear();
         s.Send("250 2.0.0 Ok\r\n");
       } else if (verb == "QUIT") {

@@ -130,6 +130,83 @@ TEST_F(ProxyTest, RefusedRecipientGetsTheDownstreamReply) {
   EXPECT_EQ(msgs[0].rcpts, (std::vector<std::string>{"bob@example.net", "carol@example.net"}));
 }
 
+// A pipelining downstream gets MAIL in one write with the first RCPT: the client's MAIL is
+// taken at once, and a sender the downstream refuses refuses that recipient (and the next,
+// which tries MAIL again) with the downstream's own reply. Nothing is delivered.
+TEST_F(ProxyTest, RefusedSenderRefusesTheRecipientsWhenMailIsPipelined) {
+  downstream_.refuse_mail = "mallory@example.org";
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(s->Command("MAIL FROM:<mallory@example.org>"), 250);
+  std::string text;
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>", &text), 553);
+  EXPECT_NE(text.find("Sender address rejected"), std::string::npos) << text;
+  EXPECT_EQ(s->Command("RCPT TO:<carol@example.net>", &text), 553);
+  EXPECT_EQ(s->Command("DATA"), 554);  // no valid recipients
+  EXPECT_EQ(s->Command("RSET"), 250);
+  // The session goes on, on the same downstream connection.
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}), 250);
+  auto msgs = downstream_.messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].mail_from, "alice@example.org");
+  EXPECT_EQ(msgs[0].rcpts, (std::vector<std::string>{"bob@example.net"}));
+  auto cmds = downstream_.commands();
+  EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "MAIL FROM:<mallory@example.org>"), 2);
+  EXPECT_EQ(downstream_.connections.load(), 1);
+}
+
+// The MAIL is mirrored before the client's RCPT, so MAIL then RCPT order downstream, and
+// a MAIL followed by RSET sends nothing downstream at all.
+TEST_F(ProxyTest, PipelinedMailGoesDownstreamWithTheFirstRecipient) {
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(s->Command("MAIL FROM:<eve@example.org>"), 250);
+  EXPECT_EQ(s->Command("RSET"), 250);
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net", "carol@example.net"}), 250);
+  auto cmds = downstream_.commands();
+  EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "MAIL FROM:<eve@example.org>"), 0);
+  EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "RSET"), 0);
+  auto mail = std::find(cmds.begin(), cmds.end(), "MAIL FROM:<alice@example.org>");
+  ASSERT_NE(mail, cmds.end());
+  ASSERT_LT(mail + 2, cmds.end());
+  EXPECT_EQ(*(mail + 1), "RCPT TO:<bob@example.net>");
+  EXPECT_EQ(*(mail + 2), "RCPT TO:<carol@example.net>");
+  ASSERT_EQ(downstream_.messages().size(), 1u);
+}
+
+// Without PIPELINING downstream, MAIL is mirrored at once: the client's MAIL gets the
+// downstream's refusal itself.
+TEST_F(ProxyTest, RefusedSenderGetsTheDownstreamReplyAtMailWithoutPipelining) {
+  downstream_.advertise_pipelining = false;
+  downstream_.refuse_mail = "mallory@example.org";
+  StartProxy();
+  auto s = Connect();
+  std::string text;
+  EXPECT_EQ(s->Command("MAIL FROM:<mallory@example.org>", &text), 553);
+  EXPECT_NE(text.find("Sender address rejected"), std::string::npos) << text;
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>"), 503);
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}), 250);
+  ASSERT_EQ(downstream_.messages().size(), 1u);
+  EXPECT_EQ(downstream_.messages()[0].mail_from, "alice@example.org");
+}
+
+// Small messages are scored on the I/O thread, big ones on the scorer pool: both verdicts
+// are applied the same way.
+TEST_F(ProxyTest, SmallAndBigMessagesAreScoredAndRelayedAlike) {
+  StartProxy();
+  auto s = Connect();
+  std::string big = "Subject: big\r\n\r\n";
+  while (big.size() < 60000) big += std::string(70, 'x') + "\r\n";
+  EXPECT_EQ(Send(s.get(), big, {"bob@example.net"}), 250);
+  EXPECT_EQ(Send(s.get(), big + "SPAMSPAM\r\n", {"bob@example.net"}), 550);
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}), 250);
+  EXPECT_EQ(Send(s.get(), "Subject: SPAMSPAM\r\n\r\nx\r\n", {"bob@example.net"}), 550);
+  EXPECT_EQ(engine_->calls.load(), 4);
+  auto msgs = downstream_.messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_NE(msgs[0].data.find(big.substr(big.size() - 200)), std::string::npos);
+}
+
 TEST_F(ProxyTest, DownstreamDownGives451AtMail) {
   config_.smtp.downstream = "127.0.0.1:" + std::to_string(FreePort());
   StartProxy();
