@@ -39,8 +39,13 @@ std::unique_ptr<Downstream> DownstreamPool::Take(const std::string& key) {
 void DownstreamPool::Put(const std::string& key, std::unique_ptr<Downstream> downstream) {
   if (!downstream || !downstream->usable()) return;
   auto& pool = Pool();
-  if (pool.size() >= kMaxIdle) pool.pop_front();
-  pool.push_back(Idle{key, std::chrono::steady_clock::now(), std::move(downstream)});
+  auto now = std::chrono::steady_clock::now();
+  // Oldest first: close the ones idle too long, and the oldest when full.
+  while (!pool.empty() && (pool.size() >= kMaxIdle ||
+                           now - pool.front().since >= std::chrono::seconds(kMaxIdleSeconds))) {
+    pool.pop_front();
+  }
+  pool.push_back(Idle{key, now, std::move(downstream)});
 }
 
 }  // namespace sluice::smtp

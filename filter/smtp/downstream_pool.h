@@ -19,7 +19,11 @@ namespace sluice::smtp {
 
 class DownstreamPool {
  public:
-  static constexpr size_t kMaxIdle = 64;
+  // Enough for every session of a busy thread to park its downstream: with 200 client
+  // sessions and a cap of 64 per thread, one message in nine paid for a new downstream
+  // connection (connect, greeting, EHLO, QUIT). Idle ones older than kMaxIdleSeconds are
+  // closed whenever a session parks or takes one.
+  static constexpr size_t kMaxIdle = 256;
   static constexpr int kMaxIdleSeconds = 10;
 
   // An idle session opened with settings `key`, or nullptr.

@@ -179,6 +179,11 @@ class FakeDownstream {
   }
 
   void Serve(int fd) {
+    // One write per reply, even to pipelined commands: without TCP_NODELAY, Nagle would hold
+    // each next reply until the proxy's delayed ACK (tens of ms). Real MTAs send the replies
+    // to a pipelined group in one write instead.
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     LineSocket s(fd);
     connections.fetch_add(1);
     s.Send("220 fake.downstream ESMTP\r\n");

@@ -536,6 +536,34 @@ TEST_F(ProxyTest, IdleDownstreamSessionsAreReused) {
   EXPECT_LE(downstream_.connections.load(), 2);
 }
 
+// More sessions in flight than the old per-thread cap (64): every downstream session is
+// parked when its client leaves and taken again by the next wave, none reopened.
+TEST_F(ProxyTest, ManyIdleDownstreamSessionsAreKeptForReuse) {
+  constexpr int kSessions = 150;
+  config_.smtp.max_connections_per_ip = 1000;
+  StartProxy();
+  for (int wave = 0; wave < 2; ++wave) {
+    std::vector<std::unique_ptr<LineSocket>> clients;
+    for (int i = 0; i < kSessions; ++i) {
+      clients.push_back(Connect());
+      // MAIL and RCPT: each client now holds a downstream session.
+      EXPECT_EQ(clients.back()->Command("MAIL FROM:<alice@example.org>"), 250);
+      EXPECT_EQ(clients.back()->Command("RCPT TO:<bob@example.net>"), 250);
+    }
+    for (auto& s : clients) {
+      EXPECT_EQ(s->Command("DATA"), 354);
+      s->Send(std::string(kHam) + ".\r\n");
+      EXPECT_EQ(s->ReadReply(), 250);
+      EXPECT_EQ(s->Command("QUIT"), 221);
+      // EOF: the proxy has parked the downstream session before closing.
+      std::string line;
+      EXPECT_FALSE(s->ReadLine(&line));
+    }
+  }
+  EXPECT_EQ(downstream_.messages().size(), 2u * kSessions);
+  EXPECT_EQ(downstream_.connections.load(), kSessions);
+}
+
 TEST_F(ProxyTest, ReusedSessionClosedByTheDownstreamIsReplacedTransparently) {
   downstream_.close_after_message = true;
   StartProxy();
