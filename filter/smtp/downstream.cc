@@ -74,6 +74,7 @@ asio::awaitable<Reply> Downstream::Ehlo() {
     if (StartsWithNoCase(kw, "8BITMIME")) features_.eightbit = true;
     if (StartsWithNoCase(kw, "SIZE")) features_.size = true;
     if (StartsWithNoCase(kw, "PIPELINING")) features_.pipelining = true;
+    if (StartsWithNoCase(kw, "CHUNKING")) features_.chunking = true;
   }
   co_return reply;
 }
@@ -167,6 +168,30 @@ asio::awaitable<void> Downstream::Pipeline(const std::string_view* lines, size_t
 }
 
 asio::awaitable<Reply> Downstream::Data(std::string_view prefix, std::string_view message) {
+  if (features_.chunking && stream_) {
+    // RFC 3030: the chunk follows its command in the same write; no dot-stuffing.
+    bool add_crlf = !message.empty() && message.back() != '\n';
+    size_t size = prefix.size() + message.size() + (add_crlf ? 2 : 0);
+    out_.clear();
+    out_ += "BDAT ";
+    out_ += std::to_string(size);
+    out_ += " LAST\r\n";
+    out_.append(prefix);
+    out_.append(message);
+    if (add_crlf) out_ += "\r\n";
+    stream_->SetTimeout(options_.timeout);
+    if (!co_await stream_->Write(out_)) co_return Fail("downstream connection lost during BDAT");
+    if (out_.capacity() > 1024 * 1024) std::string().swap(out_);
+    Reply reply = co_await ReadReply();
+    if (reply.code == 421) {
+      Close();
+    } else if (reply.code >= 400) {
+      // The transaction failed; make sure the downstream has ended it too.
+      Reply reset = co_await Command(std::string_view("RSET"));
+      (void)reset;
+    }
+    co_return reply;
+  }
   Reply go = co_await Command(std::string_view("DATA"));
   if (go.code != 354) co_return go;
   out_.clear();

@@ -37,6 +37,7 @@ struct DownstreamFeatures {
   bool eightbit = false;
   bool size = false;
   bool pipelining = false;
+  bool chunking = false;  // BDAT (RFC 3030)
 };
 
 class Downstream {
@@ -53,7 +54,10 @@ class Downstream {
   // connection breaks (code 0) or closes (421), the replies still owed are copies of that
   // one. The lines must not include DATA or anything else that changes the state.
   asio::awaitable<void> Pipeline(const std::string_view* lines, size_t count, Reply* replies);
-  // DATA, then `prefix` + `message` dot-stuffed and the end marker; the final reply.
+  // Sends `prefix` + `message` (CRLF line ends) and returns the final reply: one
+  // "BDAT <size> LAST" write with the bytes as they are when the downstream offers CHUNKING
+  // (one round trip; a refused chunk is followed by RSET so the session stays usable),
+  // else DATA, 354, the bytes dot-stuffed and the end marker.
   asio::awaitable<Reply> Data(std::string_view prefix, std::string_view message);
   // QUIT without waiting long; closes the connection.
   asio::awaitable<void> Quit();

@@ -20,7 +20,9 @@ SWAKS=(swaks --server 127.0.0.1 --from alice@example.org --to bob@smtpsink.test 
 out=$("${SWAKS[@]}" --port "$PROXY_PORT" --helo client-front.test --h-Subject "front of postfix" \
   --body "through sluice then postfix" 2>&1)
 check "sluice -> postfix: accepted" test $? -eq 0
-check "client got Postfix's queue id" grep -q "<-  250 2.0.0 Ok: queued as" <<<"$out"
+check "client got Postfix's queue id" grep -Eq "<-  250 2.0.0 Ok: ([0-9]+ bytes )?queued as" <<<"$out"
+# Postfix offers CHUNKING: sluice relays with one BDAT LAST, which Postfix answers "N bytes".
+check "relayed to Postfix with BDAT" grep -Eq "<-  250 2.0.0 Ok: [0-9]+ bytes queued as" <<<"$out"
 check "sluice -> postfix: delivered with X-Spam headers" wait_sink "through sluice then postfix"
 check "X-Spam-Status added" sink_has "X-Spam-Status: No"
 

@@ -91,6 +91,18 @@ class LineSocket {
       buf_.append(tmp, n);
     }
   }
+  // Exactly `n` raw bytes; false on EOF.
+  bool ReadBytes(size_t n, std::string* out) {
+    while (buf_.size() < n) {
+      char tmp[4096];
+      ssize_t got = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (got <= 0) return false;
+      buf_.append(tmp, got);
+    }
+    *out = buf_.substr(0, n);
+    buf_.erase(0, n);
+    return true;
+  }
   // A whole (multi-line) reply; returns its code, 0 on EOF. *text gets all lines.
   int ReadReply(std::string* text = nullptr) {
     std::string line, all;
@@ -156,7 +168,8 @@ class FakeDownstream {
   std::string refuse_rcpt;  // this recipient gets 550 5.1.1
   std::string refuse_mail;  // this sender gets 553 5.7.1
   std::atomic<bool> advertise_pipelining{true};
-  std::atomic<bool> drop_at_dot{false};  // close instead of answering the final "."
+  std::atomic<bool> advertise_chunking{false};  // BDAT; a chunk with REFUSEME gets 554
+  std::atomic<bool> drop_at_dot{false};         // close instead of answering the final "."
   std::atomic<bool> advertise_xforward{true};
   std::atomic<bool> advertise_smtputf8{true};
   std::atomic<bool> close_after_message{false};  // hang up after each accepted message
@@ -176,6 +189,17 @@ class FakeDownstream {
   void Record(const std::string& command) {
     std::lock_guard lock(mu_);
     commands_.push_back(command);
+  }
+
+  // Keeps the message and answers 250 with a queue id.
+  void Deliver(LineSocket* s, DeliveredMessage* current, std::string data,
+               std::vector<std::string>* xforward) {
+    current->data = std::move(data);
+    current->xforward = std::move(*xforward);
+    xforward->clear();
+    std::lock_guard lock(mu_);
+    messages_.push_back(*current);
+    s->Send("250 2.0.0 Ok: queued as Q" + std::to_string(messages_.size()) + "\r\n");
   }
 
   void Serve(int fd) {
@@ -199,6 +223,7 @@ class FakeDownstream {
         std::string r = "250-fake.downstream\r\n";
         if (advertise_pipelining) r += "250-PIPELINING\r\n";
         r += "250-8BITMIME\r\n250-SIZE 100000000\r\n";
+        if (advertise_chunking) r += "250-CHUNKING\r\n";
         if (advertise_xforward) r += "250-XFORWARD NAME ADDR PROTO HELO\r\n";
         if (advertise_smtputf8) r += "250-SMTPUTF8\r\n";
         s.Send(r + "250 ENHANCEDSTATUSCODES\r\n");
@@ -241,15 +266,21 @@ class FakeDownstream {
         }
         if (!complete || drop_at_dot) break;
         in_mail = false;
-        current.data = data;
-        current.xforward = xforward;
-        xforward.clear();
-        {
-          std::lock_guard lock(mu_);
-          messages_.push_back(current);
-          s.Send("250 2.0.0 Ok: queued as Q" + std::to_string(messages_.size()) + "\r\n");
-        }
+        Deliver(&s, &current, std::move(data), &xforward);
         if (close_after_message) break;
+      } else if (verb == "BDAT" && advertise_chunking) {
+        // Only "BDAT <n> LAST" (all the proxy sends): the message in one chunk.
+        size_t n = std::stoul(line.substr(5));
+        std::string data;
+        if (!s.ReadBytes(n, &data) || drop_at_dot) break;
+        if (!in_mail || current.rcpts.empty()) {
+          s.Send("503 5.5.1 Error: need RCPT command\r\n");
+        } else if (data.find("REFUSEME") != std::string::npos) {
+          s.Send("554 5.7.1 Refused by the fake\r\n");
+        } else {
+          in_mail = false;
+          Deliver(&s, &current, std::move(data), &xforward);
+        }
       } else if (verb == "RSET") {
         current = DeliveredMessage{};
         in_mail = false;

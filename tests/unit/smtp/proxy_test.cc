@@ -207,6 +207,35 @@ TEST_F(ProxyTest, SmallAndBigMessagesAreScoredAndRelayedAlike) {
   EXPECT_NE(msgs[0].data.find(big.substr(big.size() - 200)), std::string::npos);
 }
 
+// A downstream that offers CHUNKING gets the message as one "BDAT <size> LAST" with its
+// bytes as they are (no dot-stuffing, no DATA round trip); a refused chunk is relayed to
+// the client and the downstream transaction reset, and the session goes on.
+TEST_F(ProxyTest, ChunkingDownstreamGetsTheMessageAsOneBdat) {
+  downstream_.advertise_chunking = true;
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(Send(s.get(), "Subject: TAGME\r\n\r\n..dot line\r\nlast\r\n", {"bob@example.net"}),
+            250);
+  std::string text;
+  EXPECT_EQ(Send(s.get(), "Subject: x\r\n\r\nREFUSEME\r\n", {"bob@example.net"}, &text), 554);
+  EXPECT_NE(text.find("Refused by the fake"), std::string::npos) << text;
+  EXPECT_EQ(Send(s.get(), "Subject: SPAMSPAM\r\n\r\nx\r\n", {"bob@example.net"}), 550);
+  EXPECT_EQ(Send(s.get(), kHam, {"carol@example.net"}), 250);
+  auto msgs = downstream_.messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0].data.rfind("X-Spam-Flag: YES\r\n", 0), 0u);
+  EXPECT_NE(msgs[0].data.find("\r\n\r\n.dot line\r\nlast\r\n"), std::string::npos);
+  EXPECT_EQ(msgs[0].data.substr(msgs[0].data.size() - 6), "last\r\n");
+  EXPECT_EQ(msgs[1].rcpts, (std::vector<std::string>{"carol@example.net"}));
+  auto cmds = downstream_.commands();
+  EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "DATA"), 0);
+  EXPECT_EQ(std::count_if(cmds.begin(), cmds.end(),
+                          [](const std::string& c) { return c.rfind("BDAT ", 0) == 0; }),
+            3);
+  EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "RSET"), 2);  // refused chunk, spam
+  EXPECT_EQ(downstream_.connections.load(), 1);
+}
+
 TEST_F(ProxyTest, DownstreamDownGives451AtMail) {
   config_.smtp.downstream = "127.0.0.1:" + std::to_string(FreePort());
   StartProxy();
