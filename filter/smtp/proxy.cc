@@ -101,7 +101,7 @@ class ProxyImpl final : public Proxy {
 
  private:
   asio::awaitable<void> AcceptLoop();
-  asio::awaitable<void> Serve(asio::ip::tcp::socket socket);
+  asio::awaitable<void> Serve(asio::ip::tcp::socket socket, asio::ip::tcp::endpoint endpoint);
 
   std::vector<std::unique_ptr<asio::io_context>> ios_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
@@ -171,8 +171,9 @@ asio::awaitable<void> ProxyImpl::AcceptLoop() {
   for (;;) {
     asio::io_context& io = *ios_[next_io_++ % ios_.size()];
     asio::ip::tcp::socket socket(io);
+    asio::ip::tcp::endpoint peer;  // filled by accept itself: no getpeername() later
     asio::error_code ec;
-    co_await acceptor_->async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    co_await acceptor_->async_accept(socket, peer, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
       // Out of descriptors or similar: pause rather than spin.
@@ -181,16 +182,15 @@ asio::awaitable<void> ProxyImpl::AcceptLoop() {
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    asio::co_spawn(io, Serve(std::move(socket)), asio::detached);
+    asio::co_spawn(io, Serve(std::move(socket), peer), asio::detached);
   }
 }
 
-asio::awaitable<void> ProxyImpl::Serve(asio::ip::tcp::socket socket) {
+asio::awaitable<void> ProxyImpl::Serve(asio::ip::tcp::socket socket,
+                                       asio::ip::tcp::endpoint endpoint) {
   std::shared_ptr<const ProxySettings> settings = settings_.load();
   asio::error_code ec;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
-  auto endpoint = socket.remote_endpoint(ec);
-  if (ec) co_return;
   std::string ip = endpoint.address().to_string();
   const char* refusal = nullptr;
   {
