@@ -9,6 +9,12 @@
 #   sluice-notune sluice on inet: with that tuning off (shows the loopback ACK stall)
 #   rspamd        Rspamd 3.4's milter (rspamd_proxy, milter = yes), network checks off,
 #                 if BENCH_RSPAMD=1 and it can be installed/boxed (bench/mta/rspamd.sh)
+#   sluice-base   with BENCH_BASE=OTHER_BUILD_DIR: that build's sluice on a unix: socket, the
+#                 same config as sluice-unix: a same-run before/after for a change
+# BENCH_SETUPS="none sluice-unix ..." runs only those setups (default: all of the above).
+# BENCH_PROFILE=DIR: after the timed runs, one more load per sluice setup under
+# `perf record -g` (DIR/perf-SETUP.data) and one under `strace -c -f` (DIR/strace-SETUP.txt);
+# these extra loads are not in the figures.
 # Load: 10 parallel smtp-source workers, each sending corpus test messages (10 files each,
 # BENCH_PER_FILE copies per file, default 20: 2000 messages per run). Throughput = messages / wall time of the load; runs
 # alternate setups, median of BENCH_RUNS. Latency: one sequential session, MAIL .. final
@@ -81,17 +87,31 @@ SLUICE_MILTER_TCP_TUNING=0 fx_sluice_start "$W/notune.yaml" || exit 1
 SPID[sluice-notune]=$SLUICE_PID
 SLUICE_MILTER_NO_REPLY=0 fx_sluice_start "$W/reply.yaml" || exit 1
 SPID[sluice-reply]=$SLUICE_PID
+if [ -n "${BENCH_BASE:-}" ]; then
+  bench_config "$W/base.yaml" "unix:$W/run/sluice-base.sock"
+  SLUICE_NEW=$SLUICE
+  SLUICE=$(cd "$BENCH_BASE" && pwd)/sluice
+  fx_sluice_start "$W/base.yaml" || exit 1
+  SPID[sluice-base]=$SLUICE_PID
+  SLUICE=$SLUICE_NEW
+fi
 "$SLUICE" --config "$W/inet.yaml" score "$W/payload/001.eml" 2>&1 | grep -q 'bayes unavailable' &&
   BAYES="rules only (no trained Bayes store)" || BAYES="rules + Bayes"
 echo "sluice scoring: $BAYES"
 
 SETUPS=(none sluice-unix sluice-reply sluice-inet sluice-notune)
+[ -n "${BENCH_BASE:-}" ] && SETUPS+=(sluice-base)
+if [ -n "${BENCH_SETUPS:-}" ]; then
+  wanted=" $BENCH_SETUPS "
+  SETUPS=($(for s in "${SETUPS[@]}"; do [[ $wanted == *" $s "* ]] && echo "$s"; done))
+fi
 declare -A PORT=([none]=21325 [sluice-unix]=21326 [sluice-inet]=21327 [sluice-notune]=21328 [rspamd]=21329
-  [sluice-reply]=21335)
+  [sluice-reply]=21335 [sluice-base]=21336)
 declare -A MILTER=([none]="" [sluice-unix]="unix:$W/run/sluice.sock" [sluice-inet]="inet:127.0.0.1:21340"
   [sluice-notune]="inet:127.0.0.1:21341" [rspamd]="inet:127.0.0.1:21332"
-  [sluice-reply]="unix:$W/run/sluice-reply.sock")
-if [ "${BENCH_RSPAMD:-1}" = 1 ] && [ -x "$ROOT/bench/mta/rspamd.sh" ]; then
+  [sluice-reply]="unix:$W/run/sluice-reply.sock" [sluice-base]="unix:$W/run/sluice-base.sock")
+if [ "${BENCH_RSPAMD:-1}" = 1 ] && [ -x "$ROOT/bench/mta/rspamd.sh" ] &&
+  { [ -z "${BENCH_SETUPS:-}" ] || [[ " $BENCH_SETUPS " == *" rspamd "* ]]; }; then
   if "$ROOT/bench/mta/rspamd.sh" start "$W/rspamd" 21332 >"$W/rspamd.out" 2>&1; then
     SETUPS+=(rspamd)
     trap '"$ROOT/bench/mta/rspamd.sh" stop "$W/rspamd" >/dev/null 2>&1; fx_cleanup' EXIT
@@ -167,12 +187,30 @@ declare -A LAT
 for s in "${SETUPS[@]}"; do
   LAT[$s]=$(python3 "$ROOT/bench/mta/latency.py" "${PORT[$s]}" "$LAT_N" "$W/payload")
 done
+under() {  # under TOOL ARGS...: one extra load of setup $s with TOOL attached to the daemon
+  "$@" &
+  local tool=$!
+  sleep 0.5
+  load "${PORT[$s]}" >/dev/null
+  kill -INT "$tool"
+  wait "$tool"
+  queue_drain
+}
+if [ -n "${BENCH_PROFILE:-}" ]; then
+  mkdir -p "$BENCH_PROFILE"
+  for s in "${SETUPS[@]}"; do
+    [[ $s == sluice-* ]] || continue
+    under perf record -q -g -p "${SPID[$s]}" -o "$BENCH_PROFILE/perf-$s.data"
+    under strace -c -f -p "${SPID[$s]}" -o "$BENCH_PROFILE/strace-$s.txt"
+    echo "profile of $s: $BENCH_PROFILE/perf-$s.data, $BENCH_PROFILE/strace-$s.txt ($TOTAL messages each)"
+  done
+fi
 
 echo
 echo "## results: $TOTAL corpus messages per run, 10 sessions, median of $RUNS runs; sluice: $BAYES"
 printf '| %-14s | %9s | %8s | %8s | %8s | %10s |\n' setup "msgs/s" "vs none" "p50 ms" "p99 ms" "rejected"
 printf '|%s|\n' "----------------|-----------|----------|----------|----------|------------"
-base=$(echo ${RATES[none]} | tr ' ' '\n' | median)
+base=$(echo ${RATES[none]:-1} | tr ' ' '\n' | median)
 for s in "${SETUPS[@]}"; do
   m=$(echo ${RATES[$s]} | tr ' ' '\n' | median)
   read -r p50 p99 ok rej <<<"${LAT[$s]}"
@@ -182,12 +220,18 @@ HZ=$(getconf CLK_TCK)
 for s in "${SETUPS[@]}"; do
   printf '%s: Postfix CPU %.2f ms/msg\n' "$s" "$(calc "1000 * ${PCPU[$s]} / $HZ / ($RUNS * $TOTAL)")"
 done
-for s in sluice-unix sluice-reply sluice-inet; do
+for s in "${SETUPS[@]}"; do
+  [[ $s == sluice-* && $s != sluice-notune ]] || continue
   engine_us=$(python3 -c "import json,sys; xs=[json.loads(l)['us']['total'] for l in open(sys.argv[1])]; print(sum(xs)/max(1,len(xs)))" "$W/score-${s#sluice-}.log")
   printf '%s: process CPU %.2f ms/msg, of which scoring (engine) %.2f ms/msg\n' "$s" \
     "$(calc "1000 * ${CPU[$s]} / $HZ / ($RUNS * $TOTAL)")" "$(calc "$engine_us / 1000")"
 done
-if [[ " ${SETUPS[*]} " == *" rspamd "* ]]; then
+if [[ " ${SETUPS[*]} " == *" sluice-base "* && " ${SETUPS[*]} " == *" sluice-unix "* ]]; then
+  nu=$(echo ${RATES[sluice-unix]} | tr ' ' '\n' | median)
+  ba=$(echo ${RATES[sluice-base]} | tr ' ' '\n' | median)
+  printf 'sluice-unix / sluice-base throughput: %.3fx\n' "$(calc "$nu / $ba")"
+fi
+if [[ " ${SETUPS[*]} " == *" rspamd "* && " ${SETUPS[*]} " == *" sluice-unix "* ]]; then
   su=$(echo ${RATES[sluice-unix]} | tr ' ' '\n' | median)
   rs=$(echo ${RATES[rspamd]} | tr ' ' '\n' | median)
   printf 'sluice-unix / rspamd throughput: %.2fx\n' "$(calc "$su / $rs")"

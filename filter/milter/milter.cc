@@ -14,6 +14,10 @@
 // switches. MAIL (ACCEPT for outbound mail), body (SKIP past the scan limit) and end of
 // message still answer.
 //
+// Each connection's socket gets a user-space read-ahead (read_ahead.h) at negotiation, so
+// the packets Postfix streams are taken a socket-buffer-full at a time instead of with two
+// polls and two reads each; SLUICE_MILTER_READ_AHEAD=0 in the environment switches it off.
+//
 // Failure: see milter.h. Nothing thrown in here reaches libmilter (Guard below).
 #include "filter/milter/milter.h"
 
@@ -41,6 +45,7 @@
 #include "filter/milter/message_buffer.h"
 #include "filter/milter/networks.h"
 #include "filter/milter/privileges.h"
+#include "filter/milter/read_ahead.h"
 #include "filter/milter/reply_plan.h"
 #include "filter/milter/socket_tuning.h"
 
@@ -55,6 +60,8 @@ struct Shared {
   SocketTuning tuning;
   // SLUICE_MILTER_NO_REPLY=0 answers every step (to measure what no-reply saves).
   bool no_reply = true;
+  // SLUICE_MILTER_READ_AHEAD=0 reads the sockets as libmilter does by itself.
+  bool read_ahead = true;
 
   SnapshotHolder<const NetworkList> trusted;  // swapped by Reload; TSan-clean
 };
@@ -79,7 +86,8 @@ struct Session {
   std::optional<std::string> subject;
   std::string message_id;  // as received; for the log when scoring fails
   bool outbound = false;
-  std::string failure;  // non-empty: something broke; end in the on_error action
+  std::string failure;      // non-empty: something broke; end in the on_error action
+  std::string header_line;  // scratch for OnHeader, reused so a header costs no allocation
 
   void StartMessage() {
     engine = g_shared->engines->Get();
@@ -174,6 +182,7 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned 
     s->no_reply_steps = g_shared->no_reply ? (f1 & kNoReplySteps) : 0;
     smfi_setpriv(ctx, s);
   }
+  if (g_shared->read_ahead) BufferReads(ConnectionFd(ctx));
   *pf1 = (f1 & SMFIP_SKIP) | (s != nullptr ? s->no_reply_steps : 0);
   *pf2 = 0;
   *pf3 = 0;
@@ -267,12 +276,20 @@ sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
     if (s->message_id.empty() && name && strcasecmp(name, "Message-ID") == 0) {
       s->message_id = std::string(v.substr(0, 998));
     }
-    std::string line = name ? name : "";
+    std::string& line = s->header_line;
+    line.assign(name ? name : "");
     line += ": ";
     // The MTA joins folded lines with a bare LF; the message is CRLF throughout.
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (v[i] == '\n' && (i == 0 || v[i - 1] != '\r')) line += '\r';
-      line += v[i];
+    for (size_t from = 0; from < v.size();) {
+      const size_t lf = v.find('\n', from);
+      if (lf == std::string_view::npos) {
+        line.append(v.substr(from));
+        break;
+      }
+      line.append(v.substr(from, lf - from));
+      if (lf == 0 || v[lf - 1] != '\r') line += '\r';
+      line += '\n';
+      from = lf + 1;
     }
     line += "\r\n";
     Collect(s, line);
@@ -474,6 +491,8 @@ Result<std::unique_ptr<Milter>> Milter::Open(const Config& config, EngineHolder*
   shared->trusted.Set(std::make_shared<const NetworkList>(std::move(*nets)));
   const char* no_reply = std::getenv("SLUICE_MILTER_NO_REPLY");
   shared->no_reply = no_reply == nullptr || std::string_view(no_reply) != "0";
+  const char* read_ahead = std::getenv("SLUICE_MILTER_READ_AHEAD");
+  shared->read_ahead = read_ahead == nullptr || std::string_view(read_ahead) != "0";
   shared->auth_macro =
       config.milter.auth_macro.empty() ? "{auth_authen}" : config.milter.auth_macro;
   g_shared = shared;

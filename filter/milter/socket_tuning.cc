@@ -31,7 +31,24 @@ int LocalPort(int fd) {
   return -1;
 }
 
+// A connected stream socket, not a listener, and not stdin/stdout/stderr.
+bool IsConnectedStream(int fd) {
+  struct stat st {};
+  int type = 0, listening = 1;
+  socklen_t len = sizeof type;
+  socklen_t len2 = sizeof listening;
+  return fd > 2 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM &&
+         getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len2) == 0 && listening == 0;
+}
+
 }  // namespace
+
+int ConnectionFd(smfi_str* ctx) {
+  if (ctx == nullptr) return -1;
+  const int fd = reinterpret_cast<const ContextHead*>(ctx)->ctx_sd;
+  return IsConnectedStream(fd) ? fd : -1;
+}
 
 void SocketTuning::ListenOn(const std::string& socket) {
   const char* env = std::getenv("SLUICE_MILTER_TCP_TUNING");
@@ -47,14 +64,7 @@ void SocketTuning::ListenOn(const std::string& socket) {
 int SocketTuning::Adopt(smfi_str* ctx) {
   if (port_ <= 0 || ctx == nullptr || !enabled_.load(std::memory_order_relaxed)) return -1;
   const int fd = reinterpret_cast<const ContextHead*>(ctx)->ctx_sd;
-  struct stat st {};
-  int type = 0, listening = 1;
-  socklen_t len = sizeof type;
-  socklen_t len2 = sizeof listening;
-  const bool ok = fd > 2 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
-                  getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM &&
-                  getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len2) == 0 &&
-                  listening == 0 && LocalPort(fd) == port_;
+  const bool ok = IsConnectedStream(fd) && LocalPort(fd) == port_;
   if (!ok) {
     if (enabled_.exchange(false)) {
       std::fprintf(stderr,

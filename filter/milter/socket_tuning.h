@@ -21,6 +21,10 @@ struct smfi_str;
 
 namespace sluice::milter {
 
+// The connection's descriptor read from the context and verified to be a connected stream
+// socket (not the listener), or -1. Used for the read-ahead (read_ahead.h) on any socket.
+int ConnectionFd(smfi_str* ctx);
+
 class SocketTuning {
  public:
   // Remembers the TCP port of "inet:PORT@HOST" / "inet6:PORT@HOST"; unix sockets need none.

@@ -37,6 +37,24 @@ check "log: hold -> quarantine" json_has hold@example.com '"action":"quarantine"
 check "log: per-stage times" json_has proto-gtube@ '"us":{"mime":'
 check "log: aborted transaction not logged" bash -c "! grep -q aborted@example.org '$W/score.log'"
 
+# No-reply negotiation on the wire (nr_client.py sees every packet): the steps we claim
+# (milter.h) are taken as no-reply when the MTA offers them, and then never answered; what
+# the MTA does not offer is answered; with SLUICE_MILTER_NO_REPLY=0 every step is answered.
+NR_CLAIMED=conn,helo,rcpt,data,unkn,hdr,eoh
+nr() { python3 "$HERE/nr_client.py" "$@" >"$W/nr.out" 2>&1; local rc=$?; sed 's/^/    /' "$W/nr.out"; return $rc; }
+check "no-reply: MTA offers every NR step -> exactly the claimed ones, never answered" nr "$SOCK" all "$NR_CLAIMED"
+check "no-reply: MTA offers none (old MTA) -> every step answered" nr "$SOCK" none none
+check "no-reply: MTA offers only hdr,eoh,mail -> hdr,eoh taken, the rest answered" nr "$SOCK" hdr,eoh,mail hdr,eoh
+SOCK_REPLY=inet:21042@127.0.0.1
+fx_sluice_config "$W/reply.yaml" "$SOCK_REPLY"
+sed -i 's|score\.log|score-reply.log|' "$W/reply.yaml"
+MAIN_PID=$SLUICE_PID
+SLUICE_MILTER_NO_REPLY=0 fx_sluice_start "$W/reply.yaml" || exit 1
+REPLY_PID=$SLUICE_PID
+SLUICE_PID=$MAIN_PID
+check "SLUICE_MILTER_NO_REPLY=0: no NR step negotiated, every step answered" nr "$SOCK_REPLY" all none
+kill -TERM "$REPLY_PID"
+
 check "miltertest: huge (3 MB) and malformed messages" run_mt "$SOCK" huge
 check "log: huge message: body skipped past the scan limit" json_has proto-huge@ 'rest of the body skipped'
 check "log: huge message scanned up to the limit" json_has proto-huge@ 'scanned 1048576 of'

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""nr_client.py - checks the milter "no reply" negotiation (SMFIP_NR_*) on the wire.
+
+Usage: nr_client.py SOCKET OFFER EXPECT
+  SOCKET  inet:PORT@HOST or unix:/path (a running `sluice serve`)
+  OFFER   the SMFIP_NR_* steps the simulated MTA offers: comma list of
+          conn,helo,mail,rcpt,data,unkn,hdr,eoh,body ("all" = every one, "none" = none)
+  EXPECT  the steps the milter must take as no-reply (same syntax)
+
+Speaks the milter protocol (version 6) itself, so it sees every packet: the negotiated
+protocol flags must carry exactly the EXPECT bits among the NR_* bits; then one whole
+transaction (macros, connect, HELO, an unknown command, MAIL, two RCPTs, DATA, headers,
+EOH, two body chunks, end of message) is sent. After each step in EXPECT nothing may come
+back; after every other step exactly one CONTINUE must. Replies are read strictly in order
+and, after QUIT, the stream must end with no bytes left over, so a stray reply to a no-reply
+step cannot hide. Prints "ok - ..." lines; exit 0 when all held, 1 otherwise.
+"""
+import select
+import socket
+import struct
+import sys
+
+NR = {
+    "conn": 0x1000, "helo": 0x2000, "mail": 0x4000, "rcpt": 0x8000, "data": 0x10000,
+    "unkn": 0x20000, "hdr": 0x80, "eoh": 0x40000, "body": 0x80000,
+}
+SMFIP_SKIP = 0x400
+ALL_ACTIONS = 0x1FF  # add/change headers, body, rcpts, quarantine, from, symlist...
+# Reply codes that end a step (anything else at end of message is a modification).
+FINAL = set(b"acdrtyf")
+
+failed = 0
+
+
+def check(name, cond, detail=""):
+    global failed
+    if cond:
+        print("ok   - " + name)
+    else:
+        failed += 1
+        print("FAIL - " + name + (": " + detail if detail else ""))
+
+
+def steps(spec):
+    if spec == "all":
+        return set(NR)
+    if spec in ("none", ""):
+        return set()
+    names = set(spec.split(","))
+    unknown = names - set(NR)
+    if unknown:
+        sys.exit("unknown step(s): " + ",".join(sorted(unknown)))
+    return names
+
+
+def connect(spec):
+    if spec.startswith("unix:") or spec.startswith("local:"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(spec.split(":", 1)[1])
+        return s
+    port, _, host = spec.split(":", 1)[1].partition("@")
+    s = socket.create_connection((host or "127.0.0.1", int(port)), timeout=30)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+class Wire:
+    def __init__(self, sock):
+        self.sock = sock
+        self.sock.settimeout(30)
+
+    def send(self, cmd, data=b""):
+        self.sock.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
+
+    def _exact(self, n):
+        out = b""
+        while len(out) < n:
+            chunk = self.sock.recv(n - len(out))
+            if not chunk:
+                return None
+            out += chunk
+        return out
+
+    def read(self):
+        """One packet as (code, data); None at end of stream."""
+        head = self._exact(4)
+        if head is None:
+            return None
+        body = self._exact(struct.unpack(">I", head)[0])
+        return None if body is None else (body[:1], body[1:])
+
+    def pending(self, seconds):
+        """Is anything readable within `seconds`? (a stray reply in flight)"""
+        return bool(select.select([self.sock], [], [], seconds)[0])
+
+
+def main():
+    sock_spec, offer, expect = sys.argv[1], steps(sys.argv[2]), steps(sys.argv[3])
+    w = Wire(connect(sock_spec))
+    offered_bits = sum(NR[s] for s in offer) | SMFIP_SKIP
+    w.send(b"O", struct.pack(">III", 6, ALL_ACTIONS, offered_bits))
+    reply = w.read()
+    check("negotiation answered", reply is not None and reply[0] == b"O", repr(reply))
+    if reply is None or reply[0] != b"O":
+        return 1
+    _version, _actions, proto = struct.unpack(">III", reply[1][:12])
+    got = {s for s, bit in NR.items() if proto & bit}
+    check("negotiated no-reply steps are %s" % (",".join(sorted(expect)) or "none"),
+          got == expect, "got " + (",".join(sorted(got)) or "none"))
+    check("no no-reply step the MTA did not offer", got <= offer)
+
+    def step(name, nr, cmd, data=b""):
+        w.send(cmd, data)
+        if nr in got:
+            return
+        r = w.read()
+        check("%s answered continue" % name, r is not None and r[0] == b"c", repr(r))
+
+    def macro(for_cmd, pairs):  # macros are never answered
+        w.send(b"D", for_cmd + b"".join(k + b"\0" + v + b"\0" for k, v in pairs))
+
+    macro(b"C", [(b"j", b"mx.example"), (b"{daemon_name}", b"smtpd")])
+    step("connect", "conn", b"C", b"client.example\0" + b"4" + struct.pack(">H", 2525) + b"192.0.2.9\0")
+    step("helo", "helo", b"H", b"client.example\0")
+    step("unknown command", "unkn", b"U", b"XYZZY\0")  # legal between HELO and MAIL
+    macro(b"M", [(b"i", b"NRQUEUEID"), (b"{mail_addr}", b"nr@example.org")])
+    step("mail", "mail", b"M", b"<nr@example.org>\0")
+    step("rcpt 1", "rcpt", b"R", b"<bob@example.net>\0")
+    step("rcpt 2", "rcpt", b"R", b"<carol@example.net>\0")
+    step("data", "data", b"T")
+    for name, value in ((b"From", b"nr@example.org"), (b"Subject", b"no reply test"),
+                        (b"Message-ID", b"<nr-client@example.org>")):
+        step("header " + name.decode(), "hdr", b"L", name + b"\0" + value + b"\0")
+    step("end of headers", "eoh", b"N")
+    # Nothing may be in flight now: every step so far was answered and read, or no-reply.
+    check("nothing unexpected in flight before the body", not w.pending(0.3))
+    step("body chunk 1", "body", b"B", b"first line\r\n")
+    step("body chunk 2", "body", b"B", b"second line\r\n")
+    w.send(b"E")
+    codes = []
+    while True:
+        r = w.read()
+        if r is None:
+            break
+        codes.append(r[0])
+        if r[0][0] in FINAL:
+            break
+    check("end of message answered (modifications, then continue)",
+          codes and codes[-1] == b"c" and all(c in (b"h", b"m", b"i") for c in codes[:-1]),
+          repr(codes))
+    check("X-Spam-Status added at end of message", b"h" in codes or b"i" in codes, repr(codes))
+    w.send(b"Q")
+    rest = w.sock.recv(65536)
+    check("nothing left over after QUIT (no stray replies)", rest == b"", repr(rest[:64]))
+    w.sock.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
