@@ -8,11 +8,14 @@
 // macro packets get no reply from us).
 //
 // The steps whose answer can never change the outcome (connect, HELO, RCPT, DATA, unknown
-// commands, each header, end of headers) are negotiated as "no reply" (SMFIP_NR_*) when the
-// MTA offers it: Postfix then streams the ~20 headers of a message without a round trip
-// each, and every round trip costs both processes a poll, a read, a write and two context
-// switches. MAIL (ACCEPT for outbound mail), body (SKIP past the scan limit) and end of
-// message still answer.
+// commands, each header, end of headers, body chunks) are negotiated as "no reply"
+// (SMFIP_NR_*) when the MTA offers it: Postfix then streams the ~20 headers and the body of a
+// message without a round trip each, and every round trip costs both processes a poll, a
+// read, a write and two context switches. A no-reply body chunk cannot answer SKIP, so past
+// the scan limit the rest of a huge body is received and dropped instead of cut short; one
+// round trip saved on every message is worth more than the transfer saved on the rare huge
+// one. With an MTA that does not offer NR_BODY, body chunks answer and SKIP is used. MAIL
+// (ACCEPT for outbound mail) and end of message still answer.
 //
 // Each connection's socket gets a user-space read-ahead (read_ahead.h) at negotiation, so
 // the packets Postfix streams are taken a socket-buffer-full at a time instead of with two
@@ -136,7 +139,8 @@ std::string Symbol(SMFICTX* ctx, const char* name) {
 
 // The steps we ask not to answer, when the MTA offers it (see the file comment).
 constexpr unsigned long kNoReplySteps = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_RCPT |
-                                        SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_EOH;
+                                        SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR |
+                                        SMFIP_NR_EOH | SMFIP_NR_BODY;
 
 // "Go on" for a step: SMFIS_NOREPLY when the step was negotiated as no-reply (libmilter
 // then sends nothing; a CONTINUE there would be an unexpected packet for the MTA).
@@ -305,12 +309,14 @@ sfsistat OnEoh(SMFICTX* ctx) {
 }
 
 sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t len) {
-  return Guard(ctx, "body", 0, [&](Session* s) {
-    if (!s->engine) return Answer(s, SMFIS_CONTINUE);
-    Collect(s, std::string_view(reinterpret_cast<const char*>(chunk), len));
-    // Past the scan limit the rest of the body cannot change the verdict.
-    if (s->buffer && s->buffer->truncated()) return Answer(s, SMFIS_SKIP);
-    return Answer(s, SMFIS_CONTINUE);
+  return Guard(ctx, "body", SMFIP_NR_BODY, [&](Session* s) {
+    if (s->engine) Collect(s, std::string_view(reinterpret_cast<const char*>(chunk), len));
+    // Past the scan limit the rest of the body cannot change the verdict: SKIP, unless body
+    // chunks are no-reply (then the MessageBuffer counts and drops the rest).
+    if ((s->no_reply_steps & SMFIP_NR_BODY) == 0 && s->buffer && s->buffer->truncated()) {
+      return Answer(s, SMFIS_SKIP);
+    }
+    return Answer(s, Continue(s, SMFIP_NR_BODY));
   });
 }
 
@@ -344,7 +350,7 @@ sfsistat Finish(SMFICTX* ctx, Session* s) {
     result.facts.subject = s->subject.value_or("");
   }
   if (s->buffer->truncated()) {
-    // Past max_scan_bytes the body was skipped (SMFIS_SKIP), so the total is a lower bound.
+    // Past max_scan_bytes the body was not scanned; after a SKIP the total is a lower bound.
     result.verdict.notes.push_back("scanned " + std::to_string(s->buffer->kept_bytes()) + " of " +
                                    std::to_string(s->buffer->total_bytes()) +
                                    " bytes received (rest of the body skipped)");

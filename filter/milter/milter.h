@@ -9,9 +9,11 @@
 //
 // Per message: headers and body are collected with bounded memory (MessageBuffer), scored at
 // end of message, answered per the verdict (reply_plan.h) and written to the ScoreLog.
-// Steps that cannot change the outcome (connect, HELO, RCPT, DATA, headers, end of headers)
-// are negotiated as no-reply when the MTA offers it, so it streams them without a round trip
-// each; SLUICE_MILTER_NO_REPLY=0 in the environment answers every step instead.
+// Steps that cannot change the outcome (connect, HELO, unknown commands, RCPT, DATA, headers,
+// end of headers, body chunks) are negotiated as no-reply when the MTA offers it, so it
+// streams them without a round trip each; SLUICE_MILTER_NO_REPLY=0 in the environment
+// answers every step instead. Past the scan limit a no-reply body is received and dropped
+// (SKIP needs a reply); with body chunks answered, SKIP ends it early.
 // Failure policy: an exception, a failed spill or any internal error in a callback never
 // reaches libmilter; the message ends in the config's on_error action (accept or tempfail)
 // and the log line says error=true.

@@ -40,7 +40,7 @@ check "log: aborted transaction not logged" bash -c "! grep -q aborted@example.o
 # No-reply negotiation on the wire (nr_client.py sees every packet): the steps we claim
 # (milter.h) are taken as no-reply when the MTA offers them, and then never answered; what
 # the MTA does not offer is answered; with SLUICE_MILTER_NO_REPLY=0 every step is answered.
-NR_CLAIMED=conn,helo,rcpt,data,unkn,hdr,eoh
+NR_CLAIMED=conn,helo,rcpt,data,unkn,hdr,eoh,body
 nr() { python3 "$HERE/nr_client.py" "$@" >"$W/nr.out" 2>&1; local rc=$?; sed 's/^/    /' "$W/nr.out"; return $rc; }
 check "no-reply: MTA offers every NR step -> exactly the claimed ones, never answered" nr "$SOCK" all "$NR_CLAIMED"
 check "no-reply: MTA offers none (old MTA) -> every step answered" nr "$SOCK" none none
