@@ -11,10 +11,13 @@
 #                 if BENCH_RSPAMD=1 and it can be installed/boxed (bench/mta/rspamd.sh)
 #   sluice-base   with BENCH_BASE=OTHER_BUILD_DIR: that build's sluice on a unix: socket, the
 #                 same config as sluice-unix: a same-run before/after for a change
+#                 (BENCH_BASE_ENV="VAR=value ..." is its environment, e.g. to switch one
+#                 setting off in the same build)
 # BENCH_SETUPS="none sluice-unix ..." runs only those setups (default: all of the above).
 # BENCH_PROFILE=DIR: after the timed runs, one more load per sluice setup under
 # `perf record -g` (DIR/perf-SETUP.data) and one under `strace -c -f` (DIR/strace-SETUP.txt);
-# these extra loads are not in the figures.
+# these extra loads are not in the figures. BENCH_PERF_ARGS replaces perf's "-g" (e.g. "--call-graph
+# dwarf -e syscalls:sys_enter_futex").
 # Load: 10 parallel smtp-source workers, each sending corpus test messages (10 files each,
 # BENCH_PER_FILE copies per file, default 20: 2000 messages per run). Throughput = messages / wall time of the load; runs
 # alternate setups, median of BENCH_RUNS. Latency: one sequential session, MAIL .. final
@@ -91,7 +94,9 @@ if [ -n "${BENCH_BASE:-}" ]; then
   bench_config "$W/base.yaml" "unix:$W/run/sluice-base.sock"
   SLUICE_NEW=$SLUICE
   SLUICE=$(cd "$BENCH_BASE" && pwd)/sluice
+  for kv in ${BENCH_BASE_ENV:-}; do export "${kv?}"; done
   fx_sluice_start "$W/base.yaml" || exit 1
+  for kv in ${BENCH_BASE_ENV:-}; do unset "${kv%%=*}"; done
   SPID[sluice-base]=$SLUICE_PID
   SLUICE=$SLUICE_NEW
 fi
@@ -200,7 +205,8 @@ if [ -n "${BENCH_PROFILE:-}" ]; then
   mkdir -p "$BENCH_PROFILE"
   for s in "${SETUPS[@]}"; do
     [[ $s == sluice-* ]] || continue
-    under perf record -q -g -p "${SPID[$s]}" -o "$BENCH_PROFILE/perf-$s.data"
+    # shellcheck disable=SC2086
+    under perf record -q ${BENCH_PERF_ARGS:--g} -p "${SPID[$s]}" -o "$BENCH_PROFILE/perf-$s.data"
     under strace -c -f -p "${SPID[$s]}" -o "$BENCH_PROFILE/strace-$s.txt"
     echo "profile of $s: $BENCH_PROFILE/perf-$s.data, $BENCH_PROFILE/strace-$s.txt ($TOTAL messages each)"
   done

@@ -32,6 +32,10 @@ struct Buffer {
 constexpr int kMaxFd = 1 << 16;
 std::atomic<Buffer*> g_buffers[kMaxFd];
 
+// libmilter's worker-pool probe (mi_rd_socket_ready): poll(fd, 1 fd, 1 ms).
+constexpr int kReadyProbeMs = 1;
+std::atomic<int> g_session_wait_ms{kDefaultSessionWaitMs};
+
 Buffer* Find(int fd) {
   if (fd < 0 || fd >= kMaxFd) return nullptr;
   return g_buffers[fd].load(std::memory_order_acquire);
@@ -54,6 +58,8 @@ bool BufferReads(int fd) {
 bool ReadAheadLinked() { return false; }
 bool BufferReads(int) { return false; }
 #endif
+
+void SetSessionWait(int ms) { g_session_wait_ms.store(std::max(ms, 1), std::memory_order_relaxed); }
 
 size_t BufferedBytes(int fd) {
   const Buffer* b = Find(fd);
@@ -89,6 +95,9 @@ extern "C" int __wrap_poll(struct pollfd* fds, nfds_t nfds, int timeout) {
     if (b != nullptr && b->begin != b->end) {
       fds[0].revents = POLLIN;
       return 1;
+    }
+    if (b != nullptr && timeout == sluice::milter::kReadyProbeMs) {
+      timeout = sluice::milter::g_session_wait_ms.load(std::memory_order_relaxed);
     }
   }
   return __real_poll(fds, nfds, timeout);

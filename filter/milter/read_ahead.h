@@ -15,9 +15,18 @@
 // array lookup). close(fd) drops the buffer, so a reused fd number never sees stale bytes.
 // Without the static library (ReadAheadLinked() false) BufferReads does nothing.
 //
-// Thread-safety: a registered fd is read, polled and closed only by its libmilter
-// connection thread (libmilter has one thread per connection), so its buffer is unlocked;
-// the fd table itself is atomic.
+// Session wait: Debian's libmilter runs sessions on a worker pool. After each command a
+// worker probes the socket with a 1 ms poll; if nothing came, it hands the session back to
+// the pool controller (a pipe write, the controller's poll over all sessions, a condition
+// signal to a worker: four context switches) and the next command is served from there. On
+// a loaded box the MTA's next command often comes 1-20 ms later, so that happened ~3 times
+// per message. SetSessionWait(ms) lets that probe wait up to `ms` on a registered socket
+// (the worker keeps its session through short gaps; longer idle sessions still go back to
+// the pool). 1 = libmilter's own behaviour.
+//
+// Thread-safety: a registered fd is read, polled and closed by one libmilter thread at a
+// time (the pool hands a session from worker to worker under its own lock), so its buffer
+// is unlocked; the fd table itself is atomic.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +40,10 @@ bool ReadAheadLinked();
 // Starts read-ahead on a libmilter connection socket (idempotent). False if not possible
 // (not linked, fd out of range, out of memory): reads then go to the socket as before.
 bool BufferReads(int fd);
+// How long libmilter's 1 ms "is the next command there?" probe may wait on a registered
+// socket, in ms (>= 1; default kDefaultSessionWaitMs).
+inline constexpr int kDefaultSessionWaitMs = 50;
+void SetSessionWait(int ms);
 // Bytes buffered for fd and not yet handed out (0 when not registered); for tests.
 size_t BufferedBytes(int fd);
 

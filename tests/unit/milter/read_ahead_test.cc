@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 namespace sluice::milter {
 namespace {
@@ -123,6 +125,43 @@ TEST(ReadAhead, CloseDropsBufferedBytesSoAReusedFdStartsClean) {
   ASSERT_EQ(q.milter, fd_number);
   WriteAll(q.mta, "fresh");
   EXPECT_EQ(ReadN(q.milter, 5), "fresh");  // not "stale"
+}
+
+// libmilter's 1 ms "next command there?" probe on a registered socket waits up to the
+// session wait, so a command arriving a few ms later keeps the session on its worker.
+TEST(ReadAhead, SessionWaitStretchesOnlyTheOneMillisecondProbe) {
+  if (!ReadAheadLinked()) GTEST_SKIP() << "built without the static libmilter";
+  Pair p;
+  ASSERT_TRUE(BufferReads(p.milter));
+  auto late_write = [&] {
+    return std::thread([fd = p.mta] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      EXPECT_EQ(write(fd, "x", 1), 1);
+    });
+  };
+  SetSessionWait(5000);
+  std::thread w = late_write();
+  EXPECT_TRUE(Readable(p.milter, 1));  // the probe waited for the late command
+  w.join();
+  EXPECT_EQ(ReadN(p.milter, 1), "x");
+  // Other timeouts are left alone (0 ms here: nothing there, no wait).
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(Readable(p.milter, 0));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  // SetSessionWait(1) is libmilter's own behaviour: the probe gives up after 1 ms.
+  SetSessionWait(1);
+  w = late_write();
+  EXPECT_FALSE(Readable(p.milter, 1));
+  w.join();
+  EXPECT_TRUE(Readable(p.milter, 1000));
+  SetSessionWait(kDefaultSessionWaitMs);
+  // An unregistered socket's 1 ms poll is never stretched.
+  Pair q;
+  SetSessionWait(5000);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(Readable(q.milter, 1));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  SetSessionWait(kDefaultSessionWaitMs);
 }
 
 }  // namespace
