@@ -3,7 +3,10 @@
 #include "filter/milter/read_ahead.h"
 
 #include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +18,7 @@ extern "C" {
 ssize_t __real_read(int fd, void* buf, size_t count);
 int __real_poll(struct pollfd* fds, nfds_t nfds, int timeout);
 int __real_close(int fd);
+ssize_t __real_writev(int fd, const struct iovec* iov, int iovcnt);
 }
 #endif
 
@@ -25,6 +29,8 @@ struct Buffer {
   size_t begin = 0;
   size_t end = 0;
   char bytes[kReadAheadBytes];
+  size_t out_len = 0;  // replies held back until libmilter next waits for input
+  char out[kWriteBehindBytes];
 };
 
 // Indexed by fd; fds at or above the bound are never buffered (a daemon with 64k open
@@ -71,9 +77,28 @@ size_t BufferedBytes(int fd) {
 #ifdef SLUICE_MILTER_READ_AHEAD
 using sluice::milter::Buffer;
 
+namespace {
+
+// Sends the held-back replies in one write. A failure is left for the next read to see (the
+// MTA is gone); libmilter then ends the session as it would have.
+void Flush(int fd, Buffer* b) {
+  size_t off = 0;
+  while (off < b->out_len) {
+    const iovec iov{b->out + off, b->out_len - off};
+    const ssize_t n = __real_writev(fd, &iov, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  b->out_len = 0;
+}
+
+}  // namespace
+
 extern "C" ssize_t __wrap_read(int fd, void* buf, size_t count) {
   Buffer* b = sluice::milter::Find(fd);
   if (b == nullptr || count == 0) return __real_read(fd, buf, count);
+  if (b->out_len > 0) Flush(fd, b);
   if (b->begin == b->end) {
     // A big read (a body chunk) goes straight to the caller: no copy.
     if (count >= sizeof b->bytes / 2) return __real_read(fd, buf, count);
@@ -90,8 +115,16 @@ extern "C" ssize_t __wrap_read(int fd, void* buf, size_t count) {
 }
 
 extern "C" int __wrap_poll(struct pollfd* fds, nfds_t nfds, int timeout) {
+  if (nfds == 1 && fds != nullptr && fds[0].events == POLLOUT) {
+    // libmilter asks before each reply; held back replies need no room in the socket.
+    if (sluice::milter::Find(fds[0].fd) != nullptr) {
+      fds[0].revents = POLLOUT;
+      return 1;
+    }
+  }
   if (nfds == 1 && fds != nullptr && (fds[0].events & POLLIN) != 0) {
-    const Buffer* b = sluice::milter::Find(fds[0].fd);
+    Buffer* b = sluice::milter::Find(fds[0].fd);
+    if (b != nullptr && b->out_len > 0) Flush(fds[0].fd, b);
     if (b != nullptr && b->begin != b->end) {
       fds[0].revents = POLLIN;
       return 1;
@@ -103,8 +136,26 @@ extern "C" int __wrap_poll(struct pollfd* fds, nfds_t nfds, int timeout) {
   return __real_poll(fds, nfds, timeout);
 }
 
+// Replies to a registered socket are held back (up to kWriteBehindBytes) until libmilter
+// next waits for input, reads or closes: the end-of-message header changes and the final
+// reply then leave in one write instead of a poll and a writev each.
+extern "C" ssize_t __wrap_writev(int fd, const struct iovec* iov, int iovcnt) {
+  Buffer* b = sluice::milter::Find(fd);
+  if (b == nullptr || iovcnt < 0) return __real_writev(fd, iov, iovcnt);
+  size_t total = 0;
+  for (int i = 0; i < iovcnt; ++i) total += iov[i].iov_len;
+  if (b->out_len + total > sizeof b->out) Flush(fd, b);
+  if (total > sizeof b->out) return __real_writev(fd, iov, iovcnt);
+  for (int i = 0; i < iovcnt; ++i) {
+    std::memcpy(b->out + b->out_len, iov[i].iov_base, iov[i].iov_len);
+    b->out_len += iov[i].iov_len;
+  }
+  return static_cast<ssize_t>(total);
+}
+
 extern "C" int __wrap_close(int fd) {
-  if (sluice::milter::Find(fd) != nullptr) {
+  if (Buffer* b = sluice::milter::Find(fd)) {
+    if (b->out_len > 0) Flush(fd, b);
     delete sluice::milter::g_buffers[fd].exchange(nullptr, std::memory_order_acq_rel);
   }
   return __real_close(fd);

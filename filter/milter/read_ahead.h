@@ -10,7 +10,13 @@
 // Nothing changes for libmilter: it sees the same bytes, in the same order, and a poll on an
 // empty buffer is the real poll, so its timeouts still hold.
 //
-// How: libmilter is linked statically and its read/poll/close calls are redirected here by
+// Write-behind: replies (writev) to a registered socket are held back until libmilter next
+// waits for input, reads or closes it, and then leave in one write; libmilter's "may I
+// write?" poll is answered without a system call. At end of message the header changes and
+// the final reply were a poll and a writev each; now they are one write, and the MTA gets
+// them in one read. Bigger writes than kWriteBehindBytes go out directly, in order.
+//
+// How: libmilter is linked statically and its read/poll/close/writev calls are redirected here by
 // the linker (--wrap, see CMakeLists.txt); every other fd passes straight through (one
 // array lookup). close(fd) drops the buffer, so a reused fd number never sees stale bytes.
 // Without the static library (ReadAheadLinked() false) BufferReads does nothing.
@@ -34,6 +40,7 @@
 namespace sluice::milter {
 
 inline constexpr size_t kReadAheadBytes = 16 * 1024;
+inline constexpr size_t kWriteBehindBytes = 8 * 1024;
 
 // True when libmilter's read/poll/close are routed through the read-ahead.
 bool ReadAheadLinked();

@@ -8,11 +8,14 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace sluice::milter {
 namespace {
@@ -125,6 +128,60 @@ TEST(ReadAhead, CloseDropsBufferedBytesSoAReusedFdStartsClean) {
   ASSERT_EQ(q.milter, fd_number);
   WriteAll(q.mta, "fresh");
   EXPECT_EQ(ReadN(q.milter, 5), "fresh");  // not "stale"
+}
+
+ssize_t WriteV(int fd, std::initializer_list<std::string> parts) {
+  std::vector<iovec> iov;
+  for (const std::string& p : parts) iov.push_back({const_cast<char*>(p.data()), p.size()});
+  return writev(fd, iov.data(), static_cast<int>(iov.size()));
+}
+
+// What the MTA end can read right now (non-blocking).
+std::string Drain(int fd) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+TEST(ReadAhead, RepliesAreHeldUntilLibmilterWaitsForInput) {
+  if (!ReadAheadLinked()) GTEST_SKIP() << "built without the static libmilter";
+  Pair p;
+  ASSERT_TRUE(BufferReads(p.milter));
+  // "May I write?" is answered at once.
+  pollfd out{p.milter, POLLOUT, 0};
+  EXPECT_EQ(poll(&out, 1, 0), 1);
+  EXPECT_EQ(out.revents, POLLOUT);
+  EXPECT_EQ(WriteV(p.milter, {"h1", "-header"}), 9);
+  EXPECT_EQ(WriteV(p.milter, {"c"}), 1);
+  EXPECT_EQ(Drain(p.mta), "");  // held back
+  // Waiting for the next command sends them, in order, in one go.
+  EXPECT_FALSE(Readable(p.milter, 0));
+  EXPECT_EQ(Drain(p.mta), "h1-headerc");
+  // A read sends them too.
+  EXPECT_EQ(WriteV(p.milter, {"reply2"}), 6);
+  WriteAll(p.mta, "next");
+  EXPECT_EQ(ReadN(p.milter, 4), "next");
+  EXPECT_EQ(Drain(p.mta), "reply2");
+  // A write bigger than the hold-back space goes out directly, after what was held.
+  EXPECT_EQ(WriteV(p.milter, {"small"}), 5);
+  const std::string big(kWriteBehindBytes + 1, 'b');
+  EXPECT_EQ(WriteV(p.milter, {big}), static_cast<ssize_t>(big.size()));
+  EXPECT_EQ(Drain(p.mta), "small" + big);
+  // Close sends what is held.
+  EXPECT_EQ(WriteV(p.milter, {"last"}), 4);
+  close(p.milter);
+  p.milter = -1;
+  EXPECT_EQ(Drain(p.mta), "last");
+}
+
+TEST(ReadAhead, UnregisteredWritesGoStraightOut) {
+  Pair p;
+  EXPECT_EQ(WriteV(p.mta, {"to", "-milter"}), 9);
+  EXPECT_EQ(Drain(p.milter), "to-milter");
 }
 
 // libmilter's 1 ms "next command there?" probe on a registered socket waits up to the
