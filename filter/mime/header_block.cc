@@ -73,8 +73,47 @@ size_t FieldNameEnd(std::string_view line, size_t* name_len) {
 
 }  // namespace
 
-size_t ParseHeaderBlock(std::string_view entity, const Limits& limits, std::vector<Header>* headers,
-                        DefectSink* defects) {
+namespace {
+
+// Fills a header vector from the front, reusing the entries already there (their value
+// strings keep their capacity: a warm parser does not allocate per header).
+class HeaderList {
+ public:
+  explicit HeaderList(std::vector<Header>* headers) : headers_(headers) {}
+  ~HeaderList() { headers_->resize(used_); }
+  HeaderList(const HeaderList&) = delete;
+  HeaderList& operator=(const HeaderList&) = delete;
+
+  void Add(std::string_view name, std::string_view raw_value) {
+    if (used_ == headers_->size()) headers_->emplace_back();
+    Header& h = (*headers_)[used_++];
+    h.name = name;
+    h.raw_value = raw_value;
+    h.value.clear();
+  }
+  Header& back() { return (*headers_)[used_ - 1]; }
+  size_t size() const { return used_; }
+
+ private:
+  std::vector<Header>* headers_;
+  size_t used_ = 0;
+};
+
+size_t ParseHeaders(std::string_view entity, const Limits& limits, HeaderList* headers,
+                    DefectSink* defects);
+
+}  // namespace
+
+size_t ParseHeaderBlock(std::string_view entity, const Limits& limits,
+                        std::vector<Header>* header_vector, DefectSink* defects) {
+  HeaderList headers(header_vector);
+  return ParseHeaders(entity, limits, &headers, defects);
+}
+
+namespace {
+
+size_t ParseHeaders(std::string_view entity, const Limits& limits, HeaderList* headers,
+                    DefectSink* defects) {
   const char* data = entity.data();
   const size_t n = entity.size();
   size_t pos = 0;
@@ -123,10 +162,7 @@ size_t ParseHeaderBlock(std::string_view entity, const Limits& limits, std::vect
         dropping = true;
         have_field = false;
       } else if (!dropping) {
-        Header h;
-        h.name = line.substr(0, name_len);
-        h.raw_value = line.substr(colon + 1);
-        headers->push_back(std::move(h));
+        headers->Add(line.substr(0, name_len), line.substr(colon + 1));
         have_field = true;
       }
     }
@@ -135,5 +171,7 @@ size_t ParseHeaderBlock(std::string_view entity, const Limits& limits, std::vect
   }
   return n;
 }
+
+}  // namespace
 
 }  // namespace sluice::mime::internal

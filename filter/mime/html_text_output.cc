@@ -4,8 +4,13 @@
 //
 // Writes only by appending to HtmlRender; each byte of input text is looked at once (twice
 // for the first run after a tag, to decide whether it holds a word).
+#include <algorithm>
 #include <array>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "filter/mime/html_entities.h"
 #include "filter/mime/html_renderer.h"
@@ -107,6 +112,39 @@ inline size_t SpecialLength(const unsigned char* p, const unsigned char* end, bo
   return 0;
 }
 
+// The fast path of WriteCollapsed: when the 16 bytes at p are ASCII with no markup and no
+// whitespace run (no two separators in a row, none first after a trailing separator),
+// collapsing them only turns each separator into a space. Writes them to o and returns true
+// (prev_space: whether the last one was a separator); false leaves everything untouched.
+template <bool kStopAtMarkup>
+inline bool CopyPlainRun16(const unsigned char* p, const unsigned char* end, char* o,
+                           uint8_t* prev_space) {
+#if defined(__SSE2__)
+  if (end - p < 16) return false;
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i ws = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
+                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\f'))));
+  unsigned bad = static_cast<unsigned>(_mm_movemask_epi8(v));  // non-ASCII: rewritten maybe
+  if (kStopAtMarkup) {
+    bad |= static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&')))));
+  }
+  const unsigned wsm = static_cast<unsigned>(_mm_movemask_epi8(ws));
+  if (bad != 0 || (wsm & ((wsm << 1) | *prev_space)) != 0) return false;
+  const __m128i spaced =
+      _mm_or_si128(_mm_and_si128(ws, _mm_set1_epi8(' ')), _mm_andnot_si128(ws, v));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(o), spaced);
+  *prev_space = static_cast<uint8_t>((wsm >> 15) & 1);
+  return true;
+#else
+  (void)p, (void)end, (void)o, (void)prev_space;
+  return false;
+#endif
+}
+
 // Collapses whitespace like a browser; drops the zero-width characters spammers put inside
 // words (U+00AD, U+200B-U+200D, U+2060, U+FEFF) and turns U+00A0 into a plain space.
 // Returns where it stopped: at end, or (kStopAtMarkup) at a '<' or '&'.
@@ -143,7 +181,16 @@ const unsigned char* Renderer::WriteCollapsed(const unsigned char* p, const unsi
       const unsigned char* block_end = static_cast<size_t>(end - p) > kBlock ? p + kBlock : end;
       out.resize(j + (block_end - p) + 3);  // never more bytes out than in (+3 of slack)
       char* o = out.data();
+      const unsigned char* scalar_end = p;  // bytes before here go one at a time
       while (p < block_end) {
+        if (p >= scalar_end) {
+          if (CopyPlainRun16<kStopAtMarkup>(p, block_end, o + j, &prev_space)) {
+            p += 16;
+            j += 16;
+            continue;
+          }
+          scalar_end = std::min(p + 16, block_end);
+        }
         const uint8_t c = cls_of[*p];
         if (c > 1) {
           if (kStopAtMarkup && c == 3) {

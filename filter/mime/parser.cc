@@ -49,7 +49,7 @@ void ResetPart(Part* p) {
   p->parent = UINT32_MAX;
   p->depth = 0;
   p->children.clear();
-  p->headers.clear();
+  // headers: left as they are; ParseHeaderBlock replaces them, reusing their strings.
   p->content_type.clear();
   p->charset.clear();
   p->transfer_encoding.clear();
@@ -92,6 +92,9 @@ void Parser::Impl::Run(std::string_view raw, Message* m) {
   }
   m->parts.clear();
   m->raw = raw;
+  for (Url& u : m->urls) {
+    if (spare_urls.size() < kMaxSpareUrls) spare_urls.push_back(std::move(u));
+  }
   m->urls.clear();
   m->attachments.clear();
   m->defects.clear();

@@ -40,24 +40,30 @@ struct Parser::Impl {
   // Charset-converts bytes onto raw_text, within max_text_bytes.
   void AppendText(std::string_view charset, std::string_view bytes, internal::DefectSink* defects);
   void AddVisibleText(uint32_t index, bool html);
+  // Appends a URL to msg->urls, recycled from an earlier message when one is spare.
+  Url& NewUrl(UrlSource source, uint32_t part);
+  void AddTextUrl(std::string_view found, uint32_t part);
   void AddAttachment(uint32_t index, std::string_view filename, std::string_view declared,
                      std::string_view decoded);
   void Finish();
 
+  static constexpr size_t kMaxSpareUrls = 4096;
+
   Limits limits;
-  Message message;          // the one Parse() returns
-  std::vector<Part> spare;  // parts of earlier messages, recycled for their capacity
-  Message* msg = nullptr;   // the message being filled
+  Message message;              // the one Parse() returns
+  std::vector<Part> spare;      // parts of earlier messages, recycled for their capacity
+  std::vector<Url> spare_urls;  // URLs of earlier messages, likewise
+  Message* msg = nullptr;       // the message being filled
   size_t used_parts = 0;
   bool parts_exhausted = false;
   bool text_full = false;
   std::string fallback_charset;  // the root's charset, for raw 8-bit headers in parts
 
   // Scratch, kept between messages.
-  std::string decoded;     // transfer-decoded body of the current leaf
-  std::string uu_decoded;  // one uuencoded block
-  std::string unfolded;    // one header value
-  std::vector<std::string> text_urls;
+  std::string decoded;                      // transfer-decoded body of the current leaf
+  std::string uu_decoded;                   // one uuencoded block
+  std::string unfolded;                     // one header value
+  std::vector<std::string_view> text_urls;  // views into visible_text or raw_text
   HtmlRender render;
 };
 

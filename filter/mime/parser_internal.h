@@ -28,8 +28,9 @@ class DefectSink {
   uint32_t seen_ = 0;  // bit per DefectKind already recorded
 };
 
-// Splits the header block at the start of `entity` into *headers (raw views; `value` is
-// left empty for the caller to decode) and returns the offset of the body: just past the
+// Splits the header block at the start of `entity` into *headers, replacing what it held
+// (raw views; `value` is left empty for the caller to decode; the old entries' strings are
+// reused for their capacity) and returns the offset of the body: just past the
 // blank line, or the first line that is not a header (a missing separator, as Python's
 // email package reads it), or entity.size() when there is no body. A leading mbox
 // "From " line is skipped.

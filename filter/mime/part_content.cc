@@ -7,6 +7,7 @@
 // and urls. Uuencoded blocks inside plain text become attachments and are left out of the
 // text. Everything else is an attachment with its declared and sniffed type. Malformed
 // encodings are decoded as far as possible and recorded as defects.
+#include <string.h>  // memrchr (glibc)
 #include <algorithm>
 #include <cstring>
 
@@ -27,12 +28,13 @@ namespace {
 // hold one, so ordinary parts cost nothing).
 bool HasLongLine(std::string_view body, size_t limit) {
   if (body.size() <= limit) return false;
+  // From each line start, look at the next limit + 1 bytes: a line break among them means
+  // every line that starts in that window is short enough, so jump past the last one.
   size_t pos = 0;
-  while (pos < body.size()) {
-    const void* nl = std::memchr(body.data() + pos, '\n', body.size() - pos);
-    size_t end = nl ? static_cast<const char*>(nl) - body.data() : body.size();
-    if (end - pos > limit) return true;
-    pos = end + 1;
+  while (body.size() - pos > limit) {
+    const void* nl = memrchr(body.data() + pos, '\n', limit + 1);
+    if (nl == nullptr) return true;
+    pos = static_cast<const char*>(nl) - body.data() + 1;
   }
   return false;
 }
@@ -154,42 +156,49 @@ void Parser::Impl::AddVisibleText(uint32_t index, bool html) {
     msg->colored_text += render.colored_text;
     msg->invisible_text += render.invisible_text;
     for (HtmlLink& link : render.links) {
-      Url url;
-      url.host = UrlHost(link.url);
-      url.url = std::move(link.url);
-      url.link_text = std::move(link.text);
-      url.source = link.source;
-      url.part = index;
-      msg->urls.push_back(std::move(url));
+      Url& url = NewUrl(link.source, index);
+      UrlHostInto(link.url, &url.host);
+      url.url.swap(link.url);
+      url.link_text.swap(link.text);
     }
     const size_t links = render.links.size();
     FindTextUrls(std::string_view(visible).substr(begin), &text_urls);
-    for (std::string& found : text_urls) {
+    for (std::string_view found : text_urls) {
       // A URL written as the link's own text is already listed with the link.
       bool listed = false;
       for (size_t i = msg->urls.size() - links; i < msg->urls.size(); ++i) {
         if (msg->urls[i].url == found || msg->urls[i].link_text == found) listed = true;
       }
       if (listed) continue;
-      Url url;
-      url.host = UrlHost(found);
-      url.url = std::move(found);
-      url.source = UrlSource::kText;
-      url.part = index;
-      msg->urls.push_back(std::move(url));
+      AddTextUrl(found, index);
     }
     return;
   }
   visible.append(text);
   FindTextUrls(text, &text_urls);
-  for (std::string& found : text_urls) {
-    Url url;
-    url.host = UrlHost(found);
-    url.url = std::move(found);
-    url.source = UrlSource::kText;
-    url.part = index;
-    msg->urls.push_back(std::move(url));
+  for (std::string_view found : text_urls) AddTextUrl(found, index);
+}
+
+Url& Parser::Impl::NewUrl(UrlSource source, uint32_t part) {
+  if (spare_urls.empty()) {
+    msg->urls.emplace_back();
+  } else {
+    msg->urls.push_back(std::move(spare_urls.back()));
+    spare_urls.pop_back();
   }
+  Url& url = msg->urls.back();
+  url.url.clear();
+  url.host.clear();
+  url.link_text.clear();
+  url.source = source;
+  url.part = part;
+  return url;
+}
+
+void Parser::Impl::AddTextUrl(std::string_view found, uint32_t part) {
+  Url& url = NewUrl(UrlSource::kText, part);
+  UrlHostInto(found, &url.host);
+  url.url.assign(found);
 }
 
 void Parser::Impl::AddAttachment(uint32_t index, std::string_view filename,

@@ -296,7 +296,7 @@ bool IsSpecialScheme(std::string_view scheme) {
 
 }  // namespace
 
-void FindTextUrls(std::string_view text, std::vector<std::string>* out) {
+void FindTextUrls(std::string_view text, std::vector<std::string_view>* out) {
   const size_t n = text.size();
   const char* const base = text.data();
   // Every URL start has an anchor, a ':' or '.', within the next kAnchorReach bytes:
@@ -309,6 +309,14 @@ void FindTextUrls(std::string_view text, std::vector<std::string>* out) {
   while (i < n) {
     if (anchor <= i) anchor = internal::FindEither(base + i + 1, base + n, ':', '.') - base;
     if (anchor >= n) break;
+    // Every start whose first anchor this is lies before it, and a start's first anchor is
+    // its own ':' (after "http", "https", "ftp") or '.' (after "www" or a digit): when the
+    // byte before the anchor fits neither, no start lies before it; skip to it.
+    const char before = Lower(text[anchor - 1]);
+    if (text[anchor] == ':' ? before != 'p' && before != 's' : before != 'w' && !IsDigit(before)) {
+      i = anchor;
+      continue;
+    }
     if (anchor > i + kAnchorReach) i = anchor - kAnchorReach;
     if (!kUrlStart[U(text[i])]) {
       ++i;
@@ -360,12 +368,19 @@ void FindTextUrls(std::string_view text, std::vector<std::string>* out) {
       i = end > i + 1 ? end : i + 1;
       continue;
     }
-    out->emplace_back(text.substr(i, end - i));
+    out->push_back(text.substr(i, end - i));
     i = end;
   }
 }
 
-std::string UrlHost(std::string_view url) {
+void FindTextUrls(std::string_view text, std::vector<std::string>* out) {
+  std::vector<std::string_view> found;
+  FindTextUrls(text, &found);
+  out->insert(out->end(), found.begin(), found.end());
+}
+
+void UrlHostInto(std::string_view url, std::string* out) {
+  out->clear();
   while (!url.empty() && U(url.front()) <= 0x20) url.remove_prefix(1);
   while (!url.empty() && U(url.back()) <= 0x20) url.remove_suffix(1);
 
@@ -389,13 +404,13 @@ std::string UrlHost(std::string_view url) {
     } else if (rest.size() >= 2 && rest[0] == '/' && rest[1] == '/') {
       rest.remove_prefix(2);
     } else {
-      return std::string();  // mailto:, javascript:, data:, ...: no host
+      return;  // mailto:, javascript:, data:, ...: no host
     }
   } else if (url.size() >= 2 && url[0] == '/' && url[1] == '/') {
     rest = url.substr(2);
   } else {
     rest = url;  // scheme-less: "www.example.com/x", "10.0.0.1/x"
-    if (!rest.empty() && (rest[0] == '/' || rest[0] == '#' || rest[0] == '?')) return std::string();
+    if (!rest.empty() && (rest[0] == '/' || rest[0] == '#' || rest[0] == '?')) return;
   }
 
   size_t auth_end = 0;
@@ -410,30 +425,33 @@ std::string UrlHost(std::string_view url) {
 
   if (!host.empty() && host[0] == '[') {
     size_t close = host.find(']');
-    std::string out;
-    AppendLowerUtf8(host.substr(0, close == std::string_view::npos ? host.size() : close + 1),
-                    &out);
-    return out;
+    AppendLowerUtf8(host.substr(0, close == std::string_view::npos ? host.size() : close + 1), out);
+    return;
   }
   size_t colon = host.find(':');
   if (colon != std::string_view::npos) host = host.substr(0, colon);
 
-  std::string out;
   bool plain = true;  // ASCII without '%': nothing to decode or map, only lower-case
   for (char c : host) plain &= U(c) < 0x80 && c != '%';
   if (plain) {
-    out.resize(host.size());
-    for (size_t i = 0; i < host.size(); ++i) out[i] = Lower(host[i]);
+    out->resize(host.size());
+    char* o = out->data();
+    for (size_t i = 0; i < host.size(); ++i) o[i] = Lower(host[i]);
   } else {
-    AppendDecodedHost(host, &out);
+    AppendDecodedHost(host, out);
   }
-  if (!out.empty() && out.back() == '.') out.pop_back();
-  if (out.empty()) return out;
-  if (EndsInNumber(out)) {
+  if (!out->empty() && out->back() == '.') out->pop_back();
+  if (out->empty()) return;
+  if (EndsInNumber(*out)) {
     std::string quad;
-    if (NormaliseIpv4(out, &quad)) return quad;
+    if (NormaliseIpv4(*out, &quad)) *out = std::move(quad);
   }
-  return out;
+}
+
+std::string UrlHost(std::string_view url) {
+  std::string host;
+  UrlHostInto(url, &host);
+  return host;
 }
 
 }  // namespace sluice::mime
