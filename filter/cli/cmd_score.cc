@@ -96,9 +96,14 @@ int RunScore(const ScoreArgs& args, const Globals& globals) {
             line = VerdictJson(name, result)
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
           } else {
+            // Built in the one reused line buffer: no temporaries per message.
             char score[32];
-            std::snprintf(score, sizeof score, "%.3f", v.score);
-            line = name + "\t" + score + "\t" + std::string(ActionName(v.action));
+            const int score_len = std::snprintf(score, sizeof score, "%.3f", v.score);
+            line.assign(name);
+            line.push_back('\t');
+            line.append(score, static_cast<size_t>(score_len));
+            line.push_back('\t');
+            line.append(ActionName(v.action));
           }
           line.push_back('\n');
           std::fwrite(line.data(), 1, line.size(), stdout);

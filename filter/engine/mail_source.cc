@@ -1,12 +1,16 @@
 // mail_source.cc - files, directories, Maildirs, mbox files and list files.
 #include "filter/engine/mail_source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <memory>
 #include <vector>
 
 namespace sluice {
@@ -14,51 +18,113 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool ReadFile(const std::string& path, std::string* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot open: " + std::string(std::strerror(errno));
-    return false;
+// The reading buffer of one WalkMail call: it only grows, so reading a message costs
+// open, fstat, one read to fill it and one to see the end, close, and no allocation once
+// the buffer has held the largest file (was an ifstream, a stringstream and two copies).
+class FileBuffer {
+ public:
+  char* data() { return data_.get(); }
+  size_t capacity() const { return capacity_; }
+  // Makes room for at least `n` bytes, keeping the first `keep`.
+  void Grow(size_t n, size_t keep) {
+    if (n <= capacity_) return;
+    const size_t capacity = std::max(n, capacity_ * 2);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    if (keep > 0) std::memcpy(bigger.get(), data_.get(), keep);
+    data_ = std::move(bigger);
+    capacity_ = capacity;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    *error = "read error";
-    return false;
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+};
+
+// Closes the descriptor on every way out.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd() {
+    if (fd_ >= 0) ::close(fd_);
   }
-  *out = std::move(buffer).str();
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Reads the open file `fd` to its end into `buffer`; `size_hint` is fstat's size (one
+// byte more is asked for, so a file of that size takes one read plus the one seeing EOF).
+bool ReadWhole(int fd, size_t size_hint, FileBuffer* buffer, std::string_view* out,
+               std::string* error) {
+  buffer->Grow(size_hint + 1, 0);
+  size_t size = 0;
+  for (;;) {
+    if (size == buffer->capacity()) buffer->Grow(size * 2, size);  // the file grew
+    const ssize_t got = ::read(fd, buffer->data() + size, buffer->capacity() - size);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      *error = "read error: " + std::string(std::strerror(errno));
+      return false;
+    }
+    if (got == 0) break;
+    size += static_cast<size_t>(got);
+  }
+  *out = std::string_view(buffer->data(), size);
   return true;
 }
 
+// The state of one WalkMail call.
+struct Walker {
+  const MailFn& on_message;
+  const MailErrorFn& on_error;
+  MailWalkCounts counts;
+  FileBuffer buffer;
+  std::string unquoted;  // an mbox message with ">From " lines, unquoted
+
+  void Error(const std::string& name, const std::string& error) {
+    ++counts.errors;
+    on_error(name, error);
+  }
+  void Message(const std::string& name, std::string_view data) {
+    ++counts.messages;
+    on_message(name, data);
+  }
+};
+
 // Splits an mbox into messages; the envelope lines are dropped, ">From " unquoted once.
-void SplitMbox(const std::string& path, const std::string& data, const MailFn& on_message,
-               MailWalkCounts* counts) {
+// A separator is a "From " envelope line at the start or after an empty line, so only
+// the places after "\nFrom " are looked at, not every line.
+void SplitMbox(const std::string& path, std::string_view data, Walker* walker) {
   std::vector<std::pair<size_t, size_t>> ranges;  // [begin, end) of each message
-  size_t pos = 0;
-  size_t begin = std::string::npos;
-  while (pos < data.size()) {
+  size_t begin = std::string_view::npos;
+  constexpr std::string_view kFrom = "\nFrom ";
+  size_t pos = 0;  // start of a line that begins with "From "
+  while (pos != std::string_view::npos) {
     size_t eol = data.find('\n', pos);
-    if (eol == std::string::npos) eol = data.size();
-    const std::string_view line(data.data() + pos, eol - pos);
-    const bool separator =
-        IsMboxFromLine(line) && (pos == 0 || (pos >= 2 && data[pos - 2] == '\n') ||
-                                 (pos >= 3 && data[pos - 2] == '\r' && data[pos - 3] == '\n'));
+    if (eol == std::string_view::npos) eol = data.size();
+    const bool separator = IsMboxFromLine(data.substr(pos, eol - pos)) &&
+                           (pos == 0 || (pos >= 2 && data[pos - 2] == '\n') ||
+                            (pos >= 3 && data[pos - 2] == '\r' && data[pos - 3] == '\n'));
     if (separator) {
-      if (begin != std::string::npos) ranges.emplace_back(begin, pos);
+      if (begin != std::string_view::npos) ranges.emplace_back(begin, pos);
       begin = std::min(eol + 1, data.size());
     }
-    pos = eol + 1;
+    if (eol >= data.size()) break;
+    const size_t next = data.find(kFrom, eol);
+    pos = next == std::string_view::npos ? next : next + 1;
   }
-  if (begin != std::string::npos) ranges.emplace_back(begin, data.size());
-  std::string message;
+  if (begin != std::string_view::npos) ranges.emplace_back(begin, data.size());
   for (size_t i = 0; i < ranges.size(); ++i) {
-    std::string_view body(data.data() + ranges[i].first, ranges[i].second - ranges[i].first);
+    std::string_view body = data.substr(ranges[i].first, ranges[i].second - ranges[i].first);
     const std::string name = ranges.size() == 1 ? path : path + ":" + std::to_string(i + 1);
     if (body.find("\n>From ") == std::string_view::npos) {
-      ++counts->messages;
-      on_message(name, body);
+      walker->Message(name, body);
       continue;
     }
+    std::string& message = walker->unquoted;
     message.clear();
     size_t p = 0;
     while (p < body.size()) {
@@ -71,33 +137,27 @@ void SplitMbox(const std::string& path, const std::string& data, const MailFn& o
       message.append(line);
       p = eol;
     }
-    ++counts->messages;
-    on_message(name, message);
+    walker->Message(name, message);
   }
 }
 
-void WalkFile(const std::string& path, const MailFn& on_message, const MailErrorFn& on_error,
-              MailWalkCounts* counts) {
-  std::string data, error;
-  if (!ReadFile(path, &data, &error)) {
-    ++counts->errors;
-    on_error(path, error);
+void WalkFile(const std::string& path, int fd, size_t size_hint, Walker* walker) {
+  std::string_view data;
+  std::string error;
+  if (!ReadWhole(fd, size_hint, &walker->buffer, &data, &error)) {
+    walker->Error(path, error);
     return;
   }
-  const size_t eol = data.find('\n');
-  if (IsMboxFromLine(std::string_view(data).substr(0, eol))) {
-    SplitMbox(path, data, on_message, counts);
+  if (data.starts_with("From ") && IsMboxFromLine(data.substr(0, data.find('\n')))) {
+    SplitMbox(path, data, walker);
     return;
   }
-  ++counts->messages;
-  on_message(path, data);
+  walker->Message(path, data);
 }
 
-void WalkPath(const std::string& path, const MailFn& on_message, const MailErrorFn& on_error,
-              MailWalkCounts* counts, int depth);
+void WalkPath(const std::string& path, Walker* walker, int depth);
 
-void WalkDirectory(const fs::path& dir, const MailFn& on_message, const MailErrorFn& on_error,
-                   MailWalkCounts* counts, int depth) {
+void WalkDirectory(const fs::path& dir, Walker* walker, int depth) {
   std::error_code ec;
   const bool maildir = fs::is_directory(dir / "cur", ec) && fs::is_directory(dir / "new", ec);
   std::vector<std::string> entries;
@@ -109,10 +169,7 @@ void WalkDirectory(const fs::path& dir, const MailFn& on_message, const MailErro
       if (maildir && entry.is_directory(iter_ec)) continue;  // only cur/ and new/
       entries.push_back(entry.path().string());
     }
-    if (iter_ec) {
-      ++counts->errors;
-      on_error(d.string(), "cannot list: " + iter_ec.message());
-    }
+    if (iter_ec) walker->Error(d.string(), "cannot list: " + iter_ec.message());
   };
   if (maildir) {
     collect(dir / "cur");
@@ -121,28 +178,40 @@ void WalkDirectory(const fs::path& dir, const MailFn& on_message, const MailErro
     collect(dir);
   }
   std::sort(entries.begin(), entries.end());
-  for (const std::string& entry : entries) WalkPath(entry, on_message, on_error, counts, depth + 1);
+  for (const std::string& entry : entries) WalkPath(entry, walker, depth + 1);
 }
 
-void WalkPath(const std::string& path, const MailFn& on_message, const MailErrorFn& on_error,
-              MailWalkCounts* counts, int depth) {
+// One open() tells a file from a directory (fstat on the descriptor), so a message file
+// costs no separate stat.
+void WalkPath(const std::string& path, Walker* walker, int depth) {
   if (depth > 32) {
-    ++counts->errors;
-    on_error(path, "directories nested too deep");
+    walker->Error(path, "directories nested too deep");
     return;
   }
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) {
-    ++counts->errors;
-    on_error(path, "no such file or directory");
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) {
+    const int open_errno = errno;
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) {
+      walker->Error(path, "no such file or directory");
+    } else if (fs::is_directory(status)) {
+      WalkDirectory(path, walker, depth);  // reports why it cannot be listed
+    } else {
+      walker->Error(path, "cannot open: " + std::string(std::strerror(open_errno)));
+    }
     return;
   }
-  if (fs::is_directory(status)) {
-    WalkDirectory(path, on_message, on_error, counts, depth);
-  } else {
-    WalkFile(path, on_message, on_error, counts);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) {
+    walker->Error(path, "cannot stat: " + std::string(std::strerror(errno)));
+    return;
   }
+  if (S_ISDIR(st.st_mode)) {
+    WalkDirectory(path, walker, depth);
+    return;
+  }
+  WalkFile(path, fd.get(), S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0, walker);
 }
 
 }  // namespace
@@ -163,25 +232,24 @@ bool IsMboxFromLine(std::string_view line) {
 
 MailWalkCounts WalkMail(const std::string& path, const MailFn& on_message,
                         const MailErrorFn& on_error) {
-  MailWalkCounts counts;
+  Walker walker{on_message, on_error, {}, {}, {}};
   if (path.starts_with("@")) {
     const std::string list = path.substr(1);
     std::ifstream in(list);
     if (!in) {
-      ++counts.errors;
-      on_error(list, "cannot open list file");
-      return counts;
+      walker.Error(list, "cannot open list file");
+      return walker.counts;
     }
     std::string line;
     while (std::getline(in, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty() || line[0] == '#') continue;
-      WalkPath(line, on_message, on_error, &counts, 0);
+      WalkPath(line, &walker, 0);
     }
-    return counts;
+    return walker.counts;
   }
-  WalkPath(path, on_message, on_error, &counts, 0);
-  return counts;
+  WalkPath(path, &walker, 0);
+  return walker.counts;
 }
 
 }  // namespace sluice

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <string>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -107,6 +109,49 @@ TEST_F(MailSourceTest, UnreadableFilesAreReportedAndSkipped) {
   EXPECT_EQ(errors[0], root_ + "/d/b.eml");
   EXPECT_EQ(counts.messages, 1u);
   EXPECT_EQ(counts.errors, 1u);
+}
+
+// Files are read into one buffer reused across the walk: a short file after a long one
+// must not show the long one's tail, and a file bigger than anything before (and than the
+// first read) must arrive whole.
+TEST_F(MailSourceTest, ReusedReadBufferGivesEachFileExactly) {
+  const std::string big(300 * 1024, 'x');
+  std::string huge;
+  for (int i = 0; huge.size() < 1024 * 1024; ++i) huge += "line " + std::to_string(i) + "\n";
+  Write("d/1.eml", "Subject: big\n\n" + big);
+  Write("d/2.eml", "Subject: s\n\nshort");
+  Write("d/3.eml", "");
+  Write("d/4.eml", "Subject: huge\n\n" + huge);
+  Write("d/5.eml", "From a@x Mon Jan  1 00:00:00 2024\nSubject: mbox\n\n" + big);
+  MailWalkCounts counts;
+  std::vector<std::string> errors;
+  auto seen = Walk(root_ + "/d", &counts, &errors);
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[root_ + "/d/1.eml"], "Subject: big\n\n" + big);
+  EXPECT_EQ(seen[root_ + "/d/2.eml"], "Subject: s\n\nshort");
+  EXPECT_EQ(seen[root_ + "/d/3.eml"], "");
+  EXPECT_EQ(seen[root_ + "/d/4.eml"], "Subject: huge\n\n" + huge);
+  EXPECT_EQ(seen[root_ + "/d/5.eml"], "Subject: mbox\n\n" + big);
+}
+
+// Only an envelope line at the start or after an empty line splits an mbox; "From " lines
+// elsewhere (after text, CRLF files, at the very end without a newline) are handled alike.
+TEST_F(MailSourceTest, MboxSeparatorsOnlyAfterEmptyLines) {
+  Write("box",
+        "From a@x Mon Jan  1 00:00:00 2024\nSubject: one\n"
+        "From b@x Tue Jan  2 00:00:00 2024\n\n"
+        "From c@x Wed Jan  3 00:00:00 2024\r\nSubject: three\r\n\r\n"
+        "From d@x Thu Jan  4 00:00:00 2024\r\nSubject: four\r\n\n"
+        "From e@x Fri Jan  5 00:00:00 2024");
+  MailWalkCounts counts;
+  std::vector<std::string> errors;
+  auto seen = Walk(root_ + "/box", &counts, &errors);
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[root_ + "/box:1"], "Subject: one\nFrom b@x Tue Jan  2 00:00:00 2024\n\n");
+  EXPECT_EQ(seen[root_ + "/box:2"], "Subject: three\r\n\r\n");
+  EXPECT_EQ(seen[root_ + "/box:3"], "Subject: four\r\n\n");
+  EXPECT_EQ(seen[root_ + "/box:4"], "");
 }
 
 }  // namespace
