@@ -5,6 +5,18 @@
 #include <vector>
 
 namespace sluice::bayes {
+namespace {
+
+// "#" and the 16 hex digits of a token hash (what snprintf's "#%016llx" gave, without
+// parsing a format ten times per message).
+std::string HashName(uint64_t hash) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string name(17, '#');
+  for (int i = 16; i >= 1; --i, hash >>= 4) name[i] = kDigits[hash & 15];
+  return name;
+}
+
+}  // namespace
 
 BayesModel::BayesModel(std::string dir, const BayesOptions& options)
     : dir_(std::move(dir)), options_(options) {}
@@ -140,17 +152,13 @@ void BayesModel::Classify(const mime::Message& message, bool want_tokens, BayesO
       bayes::Classify(counts, snapshot->totals, options_.classifier, &clues, options_.top_tokens);
   out->probability = c.probability;
   const size_t shown = std::min<size_t>(clues.size(), options_.top_tokens);
+  out->top_tokens.reserve(shown);
   for (size_t i = 0; i < shown; ++i) {
-    std::string name;
     if (tokens.keep_text()) {
-      name = tokens.texts()[clues[i].index];
+      out->top_tokens.emplace_back(tokens.texts()[clues[i].index], clues[i].prob);
     } else {
-      char hex[24];
-      std::snprintf(hex, sizeof hex, "#%016llx",
-                    static_cast<unsigned long long>(tokens.hashes()[clues[i].index]));
-      name = hex;
+      out->top_tokens.emplace_back(HashName(tokens.hashes()[clues[i].index]), clues[i].prob);
     }
-    out->top_tokens.emplace_back(std::move(name), clues[i].prob);
   }
 }
 

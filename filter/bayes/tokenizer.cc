@@ -32,10 +32,22 @@ void AsciiLower(std::string_view in, std::string* out) {
   }
 }
 
+// Strings an Emitter fills and refills: kept per thread, so that a warm scorer does not
+// allocate them again for every message.
+struct EmitterScratch {
+  std::string folded, skip, pair_text, addr_tag, dom_tag, word_tag;
+};
+
 // Everything one Tokenize() call needs; keeps the per-call state out of the Tokenizer.
 class Emitter {
  public:
-  Emitter(const TokenizerOptions& options, TokenList* out) : options_(options), out_(out) {}
+  Emitter(const TokenizerOptions& options, TokenList* out, EmitterScratch* scratch)
+      : options_(options),
+        out_(out),
+        scratch_(*scratch),
+        folded_(scratch->folded),
+        skip_(scratch->skip),
+        pair_text_(scratch->pair_text) {}
 
   void Token(std::string_view tag, std::string_view text) {
     out_->Add(TokenHash(tag, text), tag, text);
@@ -135,9 +147,12 @@ class Emitter {
 
   // Tokens of address headers: whole addresses, their domains, and the display words.
   void Addresses(std::string_view tag, std::string_view value) {
-    std::string addr_tag = std::string(tag) + "addr:";
-    std::string dom_tag = std::string(tag) + "dom:";
-    std::string word_tag = std::string(tag) + "w:";
+    std::string& addr_tag = scratch_.addr_tag;
+    std::string& dom_tag = scratch_.dom_tag;
+    std::string& word_tag = scratch_.word_tag;
+    addr_tag.assign(tag).append("addr:");
+    dom_tag.assign(tag).append("dom:");
+    word_tag.assign(tag).append("w:");
     size_t i = 0;
     const size_t n = value.size();
     while (i < n) {
@@ -237,7 +252,8 @@ class Emitter {
   static constexpr uint32_t kMaxWindow = 8;
   const TokenizerOptions& options_;
   TokenList* out_;
-  std::string folded_, skip_, pair_text_;
+  EmitterScratch& scratch_;
+  std::string &folded_, &skip_, &pair_text_;
   std::array<uint64_t, kMaxWindow> window_{};
   std::array<std::string, kMaxWindow> window_text_;
   uint32_t window_pos_ = 0;
@@ -385,10 +401,11 @@ bool TokenList::Add(uint64_t hash, std::string_view tag, std::string_view text) 
 
 void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
   out->Clear();
-  Emitter emit(options_, out);
   // Per-thread scratch: most header names and values outgrow the small-string buffer, and
   // a scorer should not allocate per header.
-  thread_local std::string name, lower;
+  thread_local EmitterScratch scratch;
+  thread_local std::string name, lower, tag;
+  Emitter emit(options_, out, &scratch);
 
   if (!message.parts.empty()) {
     size_t received = 0;
@@ -400,7 +417,8 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
         emit.Words("s:", value, false);
       } else if (name == "from" || name == "reply-to" || name == "to" || name == "cc" ||
                  name == "return-path" || name == "sender") {
-        emit.Addresses(name + ":", value);
+        tag.assign(name).push_back(':');
+        emit.Addresses(tag, value);
       } else if (name == "received") {
         ++received;
         emit.ReceivedHosts(value);
@@ -427,7 +445,7 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
       }
       if (name == "precedence" || name == "x-priority" || name == "x-msmail-priority" ||
           name == "importance" || name == "list-id" || name == "organization") {
-        const std::string tag = "hv:" + name + ":";
+        tag.assign("hv:").append(name).push_back(':');
         AsciiLower(value.substr(0, 60), &lower);
         emit.Token(tag, lower);
       }

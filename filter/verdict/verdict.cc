@@ -56,9 +56,22 @@ double BayesScore(double probability, double weight) {
 }
 
 void FinalizeVerdict(const Thresholds& thresholds, Verdict* verdict) {
-  std::stable_sort(
-      verdict->hits.begin(), verdict->hits.end(),
-      [](const RuleHit& a, const RuleHit& b) { return std::fabs(a.score) > std::fabs(b.score); });
+  // A message hits a handful of rules: a stable insertion sort orders them without the
+  // scratch buffer std::stable_sort allocates on every call.
+  std::vector<RuleHit>& hits = verdict->hits;
+  const auto stronger = [](const RuleHit& a, const RuleHit& b) {
+    return std::fabs(a.score) > std::fabs(b.score);
+  };
+  if (hits.size() > 64) std::stable_sort(hits.begin(), hits.end(), stronger);
+  for (size_t i = 1; i < hits.size() && hits.size() <= 64; ++i) {
+    if (!stronger(hits[i], hits[i - 1])) continue;
+    RuleHit hit = std::move(hits[i]);
+    size_t j = i;
+    for (; j > 0 && stronger(hit, hits[j - 1]); --j) {
+      hits[j] = std::move(hits[j - 1]);
+    }
+    hits[j] = std::move(hit);
+  }
   double score = 0;
   for (const RuleHit& hit : verdict->hits) score += hit.score;
   if (verdict->bayes.available) score += verdict->bayes.score;

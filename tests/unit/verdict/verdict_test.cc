@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -42,6 +45,31 @@ TEST(VerdictTest, FinalizeSumsRulesAndBayesAndSortsHits) {
   EXPECT_EQ(v.hits[0].id, "BIG");
   EXPECT_EQ(v.hits[1].id, "NEGATIVE");
   EXPECT_EQ(v.hits[2].id, "SMALL");
+}
+
+// The hit order is part of the output (JSON, score log): strongest |score| first, ties in
+// the order the rules reported them. Checked against std::stable_sort for few hits (the
+// insertion sort) and many (the fallback), with many ties and mixed signs.
+TEST(VerdictTest, HitOrderIsStableByDescendingMagnitude) {
+  for (size_t n : {0, 1, 2, 7, 40, 64, 65, 300}) {
+    Verdict v;
+    uint32_t seed = 12345 + static_cast<uint32_t>(n);
+    for (size_t i = 0; i < n; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      const double magnitude = static_cast<double>((seed >> 16) % 5);  // many ties
+      const double score = (seed >> 8) % 2 ? magnitude : -magnitude;
+      v.hits.push_back({"R" + std::to_string(i), score, "body", "", 1});
+    }
+    std::vector<RuleHit> expected = v.hits;
+    std::stable_sort(expected.begin(), expected.end(), [](const RuleHit& a, const RuleHit& b) {
+      return std::fabs(a.score) > std::fabs(b.score);
+    });
+    FinalizeVerdict(Default(), &v);
+    ASSERT_EQ(v.hits.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(v.hits[i].id, expected[i].id) << "n=" << n << " i=" << i;
+    }
+  }
 }
 
 TEST(VerdictTest, UnavailableBayesContributesNothing) {
