@@ -44,7 +44,8 @@ struct Rule {
   std::string header_name;  // for kHeader
   std::string pattern;      // the regex compiled (for `words`, the generated one)
   bool from_words = false;
-  std::string meta;  // the expression, for kMeta
+  std::vector<std::string> words;  // the `words` list as written (empty for `pattern`)
+  std::string meta;                // the expression, for kMeta
   RuleFlags flags;
   double score = 0;
   uint32_t min_hits = 0;  // 0/1: fires on the first match

@@ -301,6 +301,7 @@ class Reader {
         return;
       }
       rule.pattern = WordsToPattern(words);
+      rule.words = std::move(words);
       rule.from_words = true;
       rule.flags.caseless = true;
       rule.flags.utf8 = true;
@@ -404,7 +405,18 @@ const char* TargetKindName(TargetKind kind) {
   return "?";
 }
 
-std::string WordsToPattern(const std::vector<std::string>& words) {
+bool WordsSurviveCollapsing(const std::vector<std::string>& words) {
+  for (const auto& word : words) {
+    if (word.empty() || std::isspace(static_cast<unsigned char>(word.front())) ||
+        std::isspace(static_cast<unsigned char>(word.back())) ||
+        word.find("\xc2\xa0") != std::string::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string WordsToPattern(const std::vector<std::string>& words, bool single_space) {
   // Hyperscan has no \b in UCP mode (and ASCII \b would split Cyrillic words) and no
   // lookbehind, so a word boundary is spelled as "start of text or a non-word character" on each
   // side; the boundary characters are part of the match and excerpts trim them. Non-word means
@@ -422,7 +434,7 @@ std::string WordsToPattern(const std::vector<std::string>& words) {
     for (size_t j = 0; j < word.size(); ++j) {
       unsigned char c = static_cast<unsigned char>(word[j]);
       if (std::isspace(c)) {
-        if (!in_space) out += "[\\s\\x{a0}]+";
+        if (!in_space) out += single_space ? " " : "[\\s\\x{a0}]+";
         in_space = true;
         continue;
       }

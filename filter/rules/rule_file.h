@@ -40,7 +40,15 @@ std::vector<Rule> ReadRuleText(const std::string& yaml_text, const std::string& 
                                std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings);
 
 // The regex a `words` list compiles to: whole words, any case, UTF-8 aware; a space in
-// an entry matches any run of whitespace, and 'ё' also matches 'е'.
-std::string WordsToPattern(const std::vector<std::string>& words);
+// an entry matches any run of whitespace, and 'ё' also matches 'е'. With `single_space`,
+// a space matches exactly one ' ': for texts where every run of whitespace (ASCII and
+// U+00A0) is already one ' ' (CollapseSpace in target_text.h); a phrase is then one long
+// literal for Hyperscan instead of one literal per word.
+std::string WordsToPattern(const std::vector<std::string>& words, bool single_space = false);
+
+// True when `words` matches the same places in a space-collapsed text with single_space
+// as in the original text without: no entry starts or ends with whitespace or holds a
+// no-break space (whose runs collapse too).
+bool WordsSurviveCollapsing(const std::vector<std::string>& words);
 
 }  // namespace sluice::rules

@@ -24,10 +24,12 @@ namespace sluice::rules {
 
 struct CompiledRule {
   Rule rule;
-  PcreRegex regex;        // excerpts; the matcher itself when `fallback`
-  bool fallback = false;  // Hyperscan refused the pattern: PCRE2 scans it
-  bool report = true;     // false for "__" helper rules
-  uint32_t group = 0;     // index into groups (pattern rules)
+  std::string scan_pattern;  // what the target's database holds (rule.pattern, or the
+                             // single-space form of a words list in a collapsed group)
+  PcreRegex regex;           // scan_pattern: excerpts; the matcher itself when `fallback`
+  bool fallback = false;     // Hyperscan refused the pattern: PCRE2 scans it
+  bool report = true;        // false for "__" helper rules
+  uint32_t group = 0;        // index into groups (pattern rules)
   std::optional<Expr> meta;
 };
 
@@ -35,6 +37,7 @@ struct TargetGroup {
   TargetKind kind = TargetKind::kBody;
   std::string name;                // "body", "header:x-mailer", ...
   std::string header_name;         // for kHeader
+  bool collapse_space = false;     // scans the text with whitespace runs made one ' '
   std::vector<uint32_t> rules;     // all rules of this target
   std::vector<uint32_t> fallback;  // those scanned with PCRE2
   HsDatabasePtr db;                // null when every rule fell back

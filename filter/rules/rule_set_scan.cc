@@ -7,6 +7,8 @@
 // The excerpt of a rule's matched text is computed once per hit rule, afterwards, by
 // re-matching just that rule with PCRE2 near the reported end offset; so the databases
 // need no HS_FLAG_SOM_LEFTMOST, which would slow every scan.
+// `words` rules over body and rawbody scan a copy with each whitespace run made one ' '
+// (CollapseSpace), where a phrase like 'gift certificate' is one literal for Hyperscan.
 // Per-thread state (scratch, counters) lives in a thread_local and is reused, so a warm
 // thread allocates only the hits it returns.
 #include <cctype>
@@ -30,6 +32,7 @@ struct ThreadState {
   std::vector<std::string> excerpts;
   std::vector<double> values;  // meta slots: rules then facts
   std::string text;            // assembled header texts
+  std::string collapsed;       // body or rawbody with whitespace runs made one ' '
   ~ThreadState() { hs_free_scratch(scratch); }
 };
 
@@ -114,40 +117,46 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
   MatchContext context{&state, 1};
 
   for (const auto& group : groups_) {
-    ForEachTargetText(
-        message, group.kind, group.header_name, &state.text,
-        [&](std::string_view text, uint32_t copies) {
-          size_t mark = state.touched.size();
-          context.copies = copies;
-          if (group.db && state.scratch) {
-            hs_scan(group.db.get(), text.data(), static_cast<unsigned>(text.size()), 0,
-                    state.scratch, OnMatch, &context);
-          }
-          for (uint32_t r : group.fallback) {
-            uint32_t limit = std::max<uint32_t>(1, rules_[r].rule.min_hits);
-            uint32_t n = rules_[r].regex.Count(text, limit);
-            if (n == 0) continue;
-            if (state.counts[r] == 0) {
-              state.touched.push_back(r);
-              state.first_end[r] = 0;
-            }
-            state.counts[r] += n * copies;
-          }
-          // Excerpts for the rules that hit for the first time in this text.
-          for (size_t i = mark; i < state.touched.size(); ++i) {
-            uint32_t r = state.touched[i];
-            const CompiledRule& rule = rules_[r];
-            // Helper and zero-score rules are never shown by Scan: no excerpt needed.
-            if (!all && (!rule.report || rule.rule.score == 0)) continue;
-            size_t end = std::min<size_t>(state.first_end[r], text.size());
-            size_t start = rule.fallback || end < kExcerptWindow ? 0 : end - kExcerptWindow;
-            while (start > 0 && IsUtf8Continuation(text[start])) --start;
-            auto found = rule.regex.Find(text, start);
-            state.excerpts[r] =
-                found ? MakeExcerpt(text, found->first, found->second, rule.rule.from_words)
-                      : MakeExcerpt(text, end > 60 ? end - 60 : 0, end, rule.rule.from_words);
-          }
-        });
+    auto scan_text = [&](std::string_view text, uint32_t copies) {
+      size_t mark = state.touched.size();
+      context.copies = copies;
+      // No pattern matches an empty text (empty-matching patterns are refused at load).
+      if (group.db && state.scratch && !text.empty()) {
+        hs_scan(group.db.get(), text.data(), static_cast<unsigned>(text.size()), 0, state.scratch,
+                OnMatch, &context);
+      }
+      for (uint32_t r : group.fallback) {
+        uint32_t limit = std::max<uint32_t>(1, rules_[r].rule.min_hits);
+        uint32_t n = rules_[r].regex.Count(text, limit);
+        if (n == 0) continue;
+        if (state.counts[r] == 0) {
+          state.touched.push_back(r);
+          state.first_end[r] = 0;
+        }
+        state.counts[r] += n * copies;
+      }
+      // Excerpts for the rules that hit for the first time in this text.
+      for (size_t i = mark; i < state.touched.size(); ++i) {
+        uint32_t r = state.touched[i];
+        const CompiledRule& rule = rules_[r];
+        // Helper and zero-score rules are never shown by Scan: no excerpt needed.
+        if (!all && (!rule.report || rule.rule.score == 0)) continue;
+        size_t end = std::min<size_t>(state.first_end[r], text.size());
+        size_t start = rule.fallback || end < kExcerptWindow ? 0 : end - kExcerptWindow;
+        while (start > 0 && IsUtf8Continuation(text[start])) --start;
+        auto found = rule.regex.Find(text, start);
+        state.excerpts[r] =
+            found ? MakeExcerpt(text, found->first, found->second, rule.rule.from_words)
+                  : MakeExcerpt(text, end > 60 ? end - 60 : 0, end, rule.rule.from_words);
+      }
+    };
+    if (group.collapse_space) {  // one body and one rawbody group at most: built once each
+      CollapseSpace(group.kind == TargetKind::kBody ? message.visible_text : message.raw_text,
+                    &state.collapsed);
+      scan_text(state.collapsed, 1);
+    } else {
+      ForEachTargetText(message, group.kind, group.header_name, &state.text, scan_text);
+    }
   }
 
   // Meta rules read rule outcomes (1 fired, 0 not) and message facts.

@@ -1,6 +1,8 @@
 // target_text.cc - maps a target to the parts of the decoded view it reads.
 #include "filter/rules/target_text.h"
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -116,6 +118,66 @@ void ForEachTargetText(const mime::Message& message, TargetKind kind, std::strin
     case TargetKind::kMeta:
       return;
   }
+}
+
+namespace {
+
+inline bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Length of the whitespace character at text[i] (ASCII space or C2 A0), 0 if none.
+inline size_t SpaceAt(std::string_view text, size_t i) {
+  unsigned char c = static_cast<unsigned char>(text[i]);
+  if (IsAsciiSpace(c)) return 1;
+  if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void CollapseSpace(std::string_view text, std::string* out) {
+  out->resize(text.size());  // never longer than the input
+  char* dest = out->data();
+  size_t n = 0, i = 0;
+  // Most of a text is words with lone ' ' between them, which stay as they are: 16 bytes
+  // are looked at together and copied up to the first byte that needs a look (a control
+  // byte \0-\r, which covers \t-\r; 0xC2, which may start U+00A0; a ' ' next to a ' ').
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i bias = _mm_set1_epi8(static_cast<char>(-128));
+  const __m128i below_cr = _mm_set1_epi8(static_cast<char>('\r' + 1 - 128));
+  const __m128i c2 = _mm_set1_epi8(static_cast<char>(0xC2));
+  while (i < text.size()) {
+    if (i + 16 <= text.size()) {
+      __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+      __m128i control = _mm_cmplt_epi8(_mm_add_epi8(block, bias), below_cr);  // unsigned <
+      unsigned odd = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_or_si128(control, _mm_cmpeq_epi8(block, c2))));
+      unsigned spaces = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, space)));
+      // A ' ' is a run of one unless the byte before it (in this block, or the output's
+      // last byte) was a ' ' too; the slow path below sorts that out.
+      unsigned previous = (spaces << 1) | (n > 0 && dest[n - 1] == ' ' ? 1u : 0u);
+      unsigned bad = odd | (spaces & previous);
+      size_t good = bad ? static_cast<size_t>(__builtin_ctz(bad)) : 16;
+      if (good > 0) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dest + n), block);
+        n += good;
+        i += good;
+        continue;
+      }
+    }
+    size_t width = SpaceAt(text, i);
+    if (width == 0) {
+      dest[n++] = text[i++];
+      continue;
+    }
+    // A run starts here, or goes on from a ' ' already written (the output's last byte
+    // is a ' ' only when the input byte just before i was whitespace).
+    if (n == 0 || dest[n - 1] != ' ') dest[n++] = ' ';
+    i += width;
+    while (i < text.size() && (width = SpaceAt(text, i)) != 0) i += width;
+  }
+  out->resize(n);
 }
 
 }  // namespace sluice::rules

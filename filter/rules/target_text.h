@@ -24,4 +24,8 @@ void ForEachTargetText(const mime::Message& message, TargetKind kind, std::strin
                        std::string* scratch,
                        const std::function<void(std::string_view, uint32_t)>& visit);
 
+// Copies `text` into *out with every maximal run of whitespace (\t \n \v \f \r, space,
+// U+00A0 as C2 A0) replaced by one ' '. Everything else is copied as is.
+void CollapseSpace(std::string_view text, std::string* out);
+
 }  // namespace sluice::rules

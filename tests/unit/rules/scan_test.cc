@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 
 #include "filter/rules/facts.h"
 #include "filter/rules/rule_set.h"
+#include "filter/rules/target_text.h"
 #include "test_util.h"
 
 namespace sluice::rules {
@@ -361,6 +363,96 @@ TEST(ScanTest, RepeatedUrlsCountEveryCopy) {
   EXPECT_EQ(FindHit(hits, "URI_CLICK_4"), nullptr);
   ASSERT_NE(FindHit(hits, "URI_OTHER"), nullptr);
   EXPECT_EQ(FindHit(hits, "URI_OTHER")->count, 1u);
+}
+
+// The obvious byte-at-a-time CollapseSpace, to check the 16-byte one against.
+std::string CollapseSpaceReference(const std::string& text) {
+  std::string out;
+  bool in_run = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    bool nbsp = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0;
+    if (c == ' ' || (c >= '\t' && c <= '\r') || nbsp) {
+      if (!in_run) out += ' ';
+      in_run = true;
+      if (nbsp) ++i;
+      continue;
+    }
+    in_run = false;
+    out += text[i];
+  }
+  return out;
+}
+
+TEST(ScanTest, CollapseSpaceMakesEveryWhitespaceRunOneSpace) {
+  const char* const pieces[] = {"a",
+                                "word",
+                                " ",
+                                " ",
+                                "  ",
+                                "\n",
+                                "\r\n",
+                                "\t",
+                                "\v",
+                                "\f",
+                                "\xc2\xa0",
+                                "\xc2",
+                                "\xa0",
+                                "\xd0\xb4",
+                                "\x01",
+                                "\x0e",
+                                "x ",
+                                " y",
+                                "0123456789abcdef",
+                                "-"};
+  std::mt19937 random(11);
+  std::string out;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    int n = static_cast<int>(random() % 40);
+    for (int j = 0; j < n; ++j) text += pieces[random() % std::size(pieces)];
+    CollapseSpace(text, &out);
+    ASSERT_EQ(out, CollapseSpaceReference(text)) << "[" << text << "]";
+  }
+  CollapseSpace("  gift \n\n certificate\xc2\xa0 \t", &out);
+  EXPECT_EQ(out, " gift certificate ");
+}
+
+// `words` over body scan the space-collapsed text; over subject they scan the text as is.
+// Both must count the same matches (min_hits) and hit the same texts.
+TEST(ScanTest, WordsOnCollapsedBodyCountLikeWordsOnTheTextAsIs) {
+  const std::string words = "words: ['gift card', 'free', 'act now!', '100%', 'всё включено']";
+  std::string yaml = "rules:\n";
+  for (int need = 1; need <= 4; ++need) {
+    std::string extra = "    min_hits: " + std::to_string(need) + "\n";
+    yaml += Rule("BODY_" + std::to_string(need), "body", words, 1, extra);
+    yaml += Rule("SUBJ_" + std::to_string(need), "subject", words, 1, extra);
+  }
+  TempDir dir;
+  auto set = MustLoad({dir.Write("r.yaml", yaml)});
+  const char* const pieces[] = {"gift",     "card", "free", "act", "now!", "100%",     "всё", "все",
+                                "включено", " ",    "  ",   "\n",  "\t",   "\xc2\xa0", ",",   "x"};
+  std::mt19937 random(5);
+  int fired = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string text;
+    int n = 1 + static_cast<int>(random() % 16);
+    for (int j = 0; j < n; ++j) text += pieces[random() % std::size(pieces)];
+    MessageBuilder b;
+    b.Body(text).Header("Subject", text);
+    std::vector<RuleHit> hits;
+    set->ScanAll(b.message(), &hits);
+    for (int need = 1; need <= 4; ++need) {
+      const RuleHit* body = FindHit(hits, "BODY_" + std::to_string(need));
+      const RuleHit* subject = FindHit(hits, "SUBJ_" + std::to_string(need));
+      ASSERT_EQ(body != nullptr, subject != nullptr) << need << " [" << text << "]";
+      if (body) {
+        ++fired;
+        EXPECT_EQ(body->count, subject->count) << "[" << text << "]";
+      }
+    }
+  }
+  EXPECT_GT(fired, 1000);  // the texts hit, also several times (min_hits 2-4)
 }
 
 }  // namespace
