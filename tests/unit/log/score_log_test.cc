@@ -145,6 +145,27 @@ TEST_F(ScoreLogTest, DestructorFlushesQueuedLines) {
   EXPECT_EQ(Lines(path).size(), 100u);
 }
 
+// The writer lingers after a batch and Write() does not wake it then: lines written during
+// the linger must still reach the file by themselves, without a Flush().
+TEST_F(ScoreLogTest, LinesWrittenWhileTheWriterLingersArriveWithoutFlush) {
+  const fs::path path = dir_ / "score.log";
+  auto log = ScoreLog::Open(path.string());
+  ASSERT_TRUE(log.ok());
+  auto wait_for_lines = [&](size_t n) {
+    for (int i = 0; i < 500 && Lines(path).size() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return Lines(path).size();
+  };
+  (*log)->Write(Sample());
+  EXPECT_EQ(wait_for_lines(1), 1u);
+  for (int round = 0; round < 20; ++round) {  // some land in a linger, some after it
+    (*log)->Write(Sample());
+    std::this_thread::sleep_for(std::chrono::microseconds(300 * (round % 4)));
+  }
+  EXPECT_EQ(wait_for_lines(21), 21u);
+}
+
 TEST_F(ScoreLogTest, OpenFailsOnMissingDirectory) {
   auto log = ScoreLog::Open((dir_ / "no" / "such" / "score.log").string());
   ASSERT_FALSE(log.ok());
