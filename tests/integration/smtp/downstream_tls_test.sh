@@ -28,7 +28,7 @@ sed -e "s/listen: 127.0.0.1:$PROXY_PORT/listen: 127.0.0.1:$RELAY_PORT/" \
 "$SLUICE_BIN" --config "$W/relay.yaml" serve >"$W/relay.out" 2>>"$W/relay.err" &
 RELAY_PID=$!
 PIDS+=("$RELAY_PID")
-wait_port "$RELAY_PORT" || { echo "not ok - relay sluice did not start"; cat "$W/relay.err"; exit 1; }
+wait_port "$RELAY_PORT" "$RELAY_PID" || { echo "not ok - relay sluice did not start"; cat "$W/relay.err"; exit 1; }
 
 SWAKS=(swaks --server 127.0.0.1 --port "$PROXY_PORT" --from alice@example.org
        --to bob@smtpsink.test --helo client.test --timeout 20)

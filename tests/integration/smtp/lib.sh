@@ -49,11 +49,17 @@ finish() {
   exit 0
 }
 
-# wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s at most).
+# wait_port PORT [PID]: until something accepts on 127.0.0.1:PORT (5 min at most: under
+# ASan or a loaded CI machine compiling the shipped rules alone can take over 10 s); with
+# PID, gives up at once when that process has died.
 wait_port() {
   local i
-  for i in $(seq 200); do
+  for i in $(seq 6000); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
+      echo "# process $2 exited before listening on port $1" >&2
+      return 1
+    fi
     sleep 0.05
   done
   echo "# nothing listens on port $1" >&2
@@ -133,7 +139,7 @@ start_sluice() {
   "$SLUICE_BIN" --config "$W/sluice.yaml" serve >"$W/sluice.out" 2>>"$W/sluice.err" &
   SLUICE_PID=$!
   PIDS+=("$SLUICE_PID")
-  wait_port "$PROXY_PORT"
+  wait_port "$PROXY_PORT" "$SLUICE_PID"
 }
 
 stop_sluice() {
