@@ -1,7 +1,9 @@
 // target_text.cc - maps a target to the parts of the decoded view it reads.
 #include "filter/rules/target_text.h"
 
+#if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <utility>
@@ -143,11 +145,15 @@ void CollapseSpace(std::string_view text, std::string* out) {
   // Most of a text is words with lone ' ' between them, which stay as they are: 16 bytes
   // are looked at together and copied up to the first byte that needs a look (a control
   // byte \0-\r, which covers \t-\r; 0xC2, which may start U+00A0; a ' ' next to a ' ').
+  // Without SSE2 (Vectorscan on arm64) every byte takes the loop's second half.
+#if defined(__SSE2__)
   const __m128i space = _mm_set1_epi8(' ');
   const __m128i bias = _mm_set1_epi8(static_cast<char>(-128));
   const __m128i below_cr = _mm_set1_epi8(static_cast<char>('\r' + 1 - 128));
   const __m128i c2 = _mm_set1_epi8(static_cast<char>(0xC2));
+#endif
   while (i < text.size()) {
+#if defined(__SSE2__)
     if (i + 16 <= text.size()) {
       __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
       __m128i control = _mm_cmplt_epi8(_mm_add_epi8(block, bias), below_cr);  // unsigned <
@@ -166,6 +172,7 @@ void CollapseSpace(std::string_view text, std::string* out) {
         continue;
       }
     }
+#endif
     size_t width = SpaceAt(text, i);
     if (width == 0) {
       dest[n++] = text[i++];
