@@ -48,25 +48,38 @@ Status PcreRegex::Compile(const std::string& pattern, const RuleFlags& flags, bo
   return Status::Ok();
 }
 
+namespace {
+
+// Match data for one call at a time on this thread: only the whole-match offsets are read,
+// so one ovector pair serves every pattern (PCRE2 then returns 0 for a pattern with
+// groups, still filling the whole match). Reused because a hit's excerpt re-match is on
+// the scan path, and creating match data per call was a malloc and free per hit.
+pcre2_match_data* ThreadMatchData() {
+  struct Holder {
+    pcre2_match_data* data = pcre2_match_data_create(1, nullptr);
+    ~Holder() { pcre2_match_data_free(data); }
+  };
+  thread_local Holder holder;
+  return holder.data;
+}
+
+}  // namespace
+
 std::optional<std::pair<size_t, size_t>> PcreRegex::Find(std::string_view text,
                                                          size_t start) const {
   if (!code_ || start > text.size()) return std::nullopt;
-  pcre2_match_data* data = pcre2_match_data_create_from_pattern(code_->code, nullptr);
+  pcre2_match_data* data = ThreadMatchData();
   if (!data) return std::nullopt;
   int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start,
                        0, data, nullptr);
-  std::optional<std::pair<size_t, size_t>> out;
-  if (rc >= 0) {
-    PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
-    out.emplace(ovector[0], ovector[1]);
-  }
-  pcre2_match_data_free(data);
-  return out;
+  if (rc < 0) return std::nullopt;
+  PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
+  return std::make_pair(static_cast<size_t>(ovector[0]), static_cast<size_t>(ovector[1]));
 }
 
 uint32_t PcreRegex::Count(std::string_view text, uint32_t limit) const {
   if (!code_) return 0;
-  pcre2_match_data* data = pcre2_match_data_create_from_pattern(code_->code, nullptr);
+  pcre2_match_data* data = ThreadMatchData();
   if (!data) return 0;
   uint32_t count = 0;
   size_t start = 0;
@@ -81,7 +94,6 @@ uint32_t PcreRegex::Count(std::string_view text, uint32_t limit) const {
     while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
     start = next;
   }
-  pcre2_match_data_free(data);
   return count;
 }
 

@@ -8,7 +8,7 @@
 // Failure: Compile returns a non-ok Status with PCRE2's message and offset. Matching
 // never fails loudly: a match error (e.g. the match limit) counts as no match.
 // Thread-safety: a compiled PcreRegex is immutable and may be used from many threads
-// (match data is allocated per call; these paths are not the hot one).
+// (match data is per thread and reused: the excerpt re-match runs for every hit).
 #pragma once
 
 #include <cstddef>
