@@ -37,6 +37,8 @@ struct Buffer {
 // connections has other problems). Zero-initialised, in .bss: untouched pages cost nothing.
 constexpr int kMaxFd = 1 << 16;
 std::atomic<Buffer*> g_buffers[kMaxFd];
+// Connections accepted by libmilter's listener and not closed since (AcceptedConnection).
+std::atomic<bool> g_accepted[kMaxFd];
 
 // libmilter's worker-pool probe (mi_rd_socket_ready): poll(fd, 1 fd, 1 ms).
 constexpr int kReadyProbeMs = 1;
@@ -67,12 +69,24 @@ bool BufferReads(int) { return false; }
 
 void SetSessionWait(int ms) { g_session_wait_ms.store(std::max(ms, 1), std::memory_order_relaxed); }
 
+bool AcceptedConnection(int fd) {
+  return fd >= 0 && fd < kMaxFd && g_accepted[fd].load(std::memory_order_acquire);
+}
+
 size_t BufferedBytes(int fd) {
   const Buffer* b = Find(fd);
   return b == nullptr ? 0 : b->end - b->begin;
 }
 
 }  // namespace sluice::milter
+
+extern "C" int sluice_milter_accept(int fd, struct sockaddr* addr, socklen_t* len) {
+  const int conn = accept(fd, addr, len);
+  if (conn >= 0 && conn < sluice::milter::kMaxFd) {
+    sluice::milter::g_accepted[conn].store(true, std::memory_order_release);
+  }
+  return conn;
+}
 
 #ifdef SLUICE_MILTER_READ_AHEAD
 using sluice::milter::Buffer;
@@ -154,6 +168,9 @@ extern "C" ssize_t __wrap_writev(int fd, const struct iovec* iov, int iovcnt) {
 }
 
 extern "C" int __wrap_close(int fd) {
+  if (fd >= 0 && fd < sluice::milter::kMaxFd) {
+    sluice::milter::g_accepted[fd].store(false, std::memory_order_release);
+  }
   if (Buffer* b = sluice::milter::Find(fd)) {
     if (b->out_len > 0) Flush(fd, b);
     delete sluice::milter::g_buffers[fd].exchange(nullptr, std::memory_order_acq_rel);

@@ -35,6 +35,8 @@
 // is unlocked; the fd table itself is atomic.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstddef>
 
 namespace sluice::milter {
@@ -54,4 +56,12 @@ void SetSessionWait(int ms);
 // Bytes buffered for fd and not yet handed out (0 when not registered); for tests.
 size_t BufferedBytes(int fd);
 
+// True while fd is a connection libmilter's listener accepted and nobody closed since. Its
+// accept() is renamed to sluice_milter_accept (CMakeLists.txt), so this needs no system call,
+// where checking an fd from libmilter's context costs an fstat and two getsockopt.
+bool AcceptedConnection(int fd);
+
 }  // namespace sluice::milter
+
+// What libmilter's accept() is renamed to: accept(2), and the new fd is marked accepted.
+extern "C" int sluice_milter_accept(int fd, struct sockaddr* addr, socklen_t* len);

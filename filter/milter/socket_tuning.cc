@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "filter/milter/read_ahead.h"
+
 namespace sluice::milter {
 namespace {
 
@@ -47,7 +49,8 @@ bool IsConnectedStream(int fd) {
 int ConnectionFd(smfi_str* ctx) {
   if (ctx == nullptr) return -1;
   const int fd = reinterpret_cast<const ContextHead*>(ctx)->ctx_sd;
-  return IsConnectedStream(fd) ? fd : -1;
+  // A connection libmilter's listener accepted is one by construction: no system call.
+  return AcceptedConnection(fd) || IsConnectedStream(fd) ? fd : -1;
 }
 
 void SocketTuning::ListenOn(const std::string& socket) {
@@ -64,7 +67,8 @@ void SocketTuning::ListenOn(const std::string& socket) {
 int SocketTuning::Adopt(smfi_str* ctx) {
   if (port_ <= 0 || ctx == nullptr || !enabled_.load(std::memory_order_relaxed)) return -1;
   const int fd = reinterpret_cast<const ContextHead*>(ctx)->ctx_sd;
-  const bool ok = IsConnectedStream(fd) && LocalPort(fd) == port_;
+  // libmilter listens on one socket, ours, so what it accepted needs no port check.
+  const bool ok = AcceptedConnection(fd) || (IsConnectedStream(fd) && LocalPort(fd) == port_);
   if (!ok) {
     if (enabled_.exchange(false)) {
       std::fprintf(stderr,

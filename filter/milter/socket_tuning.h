@@ -7,6 +7,7 @@
 //
 // libmilter does not expose the connection's descriptor, so Adopt() reads it from the
 // context (libmilter 8.14-8.18 keep it as the second field) and then *verifies* it: a
+// connection libmilter's own accept() returned (read_ahead.h, no system call), or else a
 // connected TCP stream socket whose local port is the one we listen on. Anything else and
 // tuning is switched off for good (and said once on stderr); nothing breaks without it.
 // SLUICE_MILTER_TCP_TUNING=0 in the environment switches it off (for benchmarks).

@@ -9,9 +9,12 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <thread>
@@ -219,6 +222,36 @@ TEST(ReadAhead, SessionWaitStretchesOnlyTheOneMillisecondProbe) {
   EXPECT_FALSE(Readable(q.milter, 1));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
   SetSessionWait(kDefaultSessionWaitMs);
+}
+
+// libmilter's accept() (renamed to sluice_milter_accept) marks the connection, so verifying the
+// fd from its context needs no system call; close clears the mark before the number is reused.
+TEST(ReadAhead, AcceptedConnectionsAreMarkedUntilClosed) {
+  const int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string name = "sluice-accept-test-" + std::to_string(getpid());
+  std::memcpy(addr.sun_path + 1, name.data(), name.size());  // abstract: no file to clean up
+  const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), len), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  const int client = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&addr), len), 0);
+
+  EXPECT_FALSE(AcceptedConnection(listener));
+  EXPECT_FALSE(AcceptedConnection(client)) << "connected, but not accepted by libmilter";
+  const int conn = sluice_milter_accept(listener, nullptr, nullptr);
+  ASSERT_GE(conn, 0);
+  EXPECT_TRUE(AcceptedConnection(conn));
+  close(conn);
+  EXPECT_FALSE(AcceptedConnection(conn));
+  // A plain socket that gets the same number is not taken for a connection.
+  Pair p;
+  EXPECT_FALSE(AcceptedConnection(p.milter));
+  EXPECT_FALSE(AcceptedConnection(-1));
+  close(client);
+  close(listener);
 }
 
 }  // namespace
