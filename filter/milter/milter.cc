@@ -145,6 +145,9 @@ constexpr unsigned long kNoReplySteps = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR
                                         SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR |
                                         SMFIP_NR_EOH | SMFIP_NR_BODY;
 
+// The macro list for stages whose macros we never read (see OnNegotiate).
+constexpr char kNoMacro[] = "{sluice_none}";
+
 // "Go on" for a step: SMFIS_NOREPLY when the step was negotiated as no-reply (libmilter
 // then sends nothing; a CONTINUE there would be an unexpected packet for the MTA).
 sfsistat Continue(Session* s, unsigned long nr_bit) {
@@ -194,9 +197,16 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned 
   *pf2 = 0;
   *pf3 = 0;
   if (f0 & SMFIF_SETSYMLIST) {
-    std::string from_macros = "i {mail_addr} " + g_shared->auth_macro;
+    // Only the macros we read. A stage without a list of ours gets the MTA's default list
+    // (Postfix: 4 RCPT macros, three of them an address resolution each; 5 at connect), which
+    // the MTA computes and sends and libmilter parses for nothing; an empty list would fall
+    // back to that default, so those stages ask for one macro no MTA defines.
+    std::string from_macros = "i " + g_shared->auth_macro;
     smfi_setsymlist(ctx, SMFIM_ENVFROM, from_macros.data());
     smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
+    for (int stage : {SMFIM_CONNECT, SMFIM_HELO, SMFIM_ENVRCPT, SMFIM_DATA, SMFIM_EOH}) {
+      smfi_setsymlist(ctx, stage, const_cast<char*>(kNoMacro));
+    }
   }
   return SMFIS_CONTINUE;
 }
