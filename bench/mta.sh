@@ -16,8 +16,10 @@
 # BENCH_SETUPS="none sluice-unix ..." runs only those setups (default: all of the above).
 # BENCH_PROFILE=DIR: after the timed runs, one more load per sluice setup under
 # `perf record -g` (DIR/perf-SETUP.data) and one under `strace -c -f` (DIR/strace-SETUP.txt);
-# these extra loads are not in the figures. BENCH_PERF_ARGS replaces perf's "-g" (e.g. "--call-graph
-# dwarf -e syscalls:sys_enter_futex").
+# these extra loads are not in the figures. BENCH_PERF_ARGS replaces perf's "-g" (e.g.
+# "--call-graph dwarf -e syscalls:sys_enter_futex"). For every setup (none included) it also
+# records Postfix's side: DIR/strace-postfix-SETUP.txt (strace -c -f on the master and its
+# children: smtpd, cleanup, qmgr, smtp) and DIR/perf-all-SETUP.data (perf record -a).
 # Load: 10 parallel smtp-source workers, each sending corpus test messages (10 files each,
 # BENCH_PER_FILE copies per file, default 20: 2000 messages per run). Throughput = messages / wall time of the load; runs
 # alternate setups, median of BENCH_RUNS. Latency: one sequential session, MAIL .. final
@@ -170,6 +172,7 @@ calc() { awk "BEGIN { print $1 }"; }
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 TOTAL=$((100 * PER_FILE))
+HZ=$(getconf CLK_TCK)
 declare -A RATES CPU PCPU
 for ((r = 1; r <= RUNS; r++)); do
   order=("${SETUPS[@]}")
@@ -180,11 +183,15 @@ for ((r = 1; r <= RUNS; r++)); do
     p0=$(postfix_ticks)
     t=$(load "${PORT[$s]}")
     queue_drain  # the delivery to the sink is Postfix's work for this load too
-    CPU[$s]=$(( ${CPU[$s]:-0} + $(cpu_ticks "${SPID[$s]:-}") - c0 ))
-    PCPU[$s]=$(( ${PCPU[$s]:-0} + $(postfix_ticks) - p0 ))
+    c1=$(( $(cpu_ticks "${SPID[$s]:-}") - c0 ))
+    p1=$(( $(postfix_ticks) - p0 ))
+    CPU[$s]=$(( ${CPU[$s]:-0} + c1 ))
+    PCPU[$s]=$(( ${PCPU[$s]:-0} + p1 ))
     rate=$(calc "$TOTAL / $t")
     RATES[$s]="${RATES[$s]:-} $rate"
-    printf 'run %d %-14s %5d msgs in %6.2f s = %7.1f msgs/s\n' "$r" "$s" "$TOTAL" "$t" "$rate"
+    printf 'run %d %-14s %5d msgs in %6.2f s = %7.1f msgs/s  CPU/msg: Postfix %.2f ms, milter %.2f ms  (load %s)\n' \
+      "$r" "$s" "$TOTAL" "$t" "$rate" "$(calc "1000 * $p1 / $HZ / $TOTAL")" "$(calc "1000 * $c1 / $HZ / $TOTAL")" \
+      "$(cut -d' ' -f1 /proc/loadavg)"
   done
 done
 queue_drain
@@ -203,7 +210,15 @@ under() {  # under TOOL ARGS...: one extra load of setup $s with TOOL attached t
 }
 if [ -n "${BENCH_PROFILE:-}" ]; then
   mkdir -p "$BENCH_PROFILE"
+  master=$(head -1 "$W/pfx/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
   for s in "${SETUPS[@]}"; do
+    # Postfix's side of every setup (smtpd, cleanup, qmgr, smtp: the master's children):
+    # system calls per message, and where its CPU goes (system-wide samples; read them
+    # with `perf report --comm smtpd,cleanup`).
+    # shellcheck disable=SC2046
+    under strace -c -f -p "$master" $(ps -o pid= --ppid "$master" | sed 's/^ */-p /') \
+      -o "$BENCH_PROFILE/strace-postfix-$s.txt"
+    under perf record -q -a -o "$BENCH_PROFILE/perf-all-$s.data"
     [[ $s == sluice-* ]] || continue
     # shellcheck disable=SC2086
     under perf record -q ${BENCH_PERF_ARGS:--g} -p "${SPID[$s]}" -o "$BENCH_PROFILE/perf-$s.data"
@@ -222,7 +237,6 @@ for s in "${SETUPS[@]}"; do
   read -r p50 p99 ok rej <<<"${LAT[$s]}"
   printf '| %-14s | %9.1f | %7.1f%% | %8s | %8s | %4s/%-5s |\n' "$s" "$m" "$(calc "100 * $m / $base")" "$p50" "$p99" "$rej" "$((ok + rej))"
 done
-HZ=$(getconf CLK_TCK)
 for s in "${SETUPS[@]}"; do
   printf '%s: Postfix CPU %.2f ms/msg\n' "$s" "$(calc "1000 * ${PCPU[$s]} / $HZ / ($RUNS * $TOTAL)")"
 done
