@@ -3,7 +3,8 @@
 // process CPU time per line. Flooded, the queue never empties and lines batch by
 // themselves; paced (a line every 200 us, a daemon at ~5,000 messages/s), every line used to
 // find the writer idle and pay a wake-up, a context switch and a write(2) of its own. The
-// paced figure includes the sleep call itself, the same in any build.
+// paced figure includes the sleep call itself, the same in any build. BM_FormatLogRecord:
+// the line formatting alone.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -42,6 +43,19 @@ sluice::LogRecord TypicalRecord() {
   r.verdict.bayes.probability = 0.2;
   return r;
 }
+
+// One line formatted into a reused buffer, as the writer thread does it.
+void BM_FormatLogRecord(benchmark::State& state) {
+  const sluice::LogRecord record = TypicalRecord();
+  std::string text;
+  for (auto _ : state) {
+    text.clear();
+    sluice::AppendLogRecord(record, &text);
+    benchmark::DoNotOptimize(text.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FormatLogRecord);
 
 sluice::ScoreLog* shared_log = nullptr;
 

@@ -1,12 +1,12 @@
-// score_log.cc - the score log: JSON formatting and the writer thread.
+// score_log.cc - the score log's writer thread (the line format is in log_format.cc).
 //
 // Write() moves the record into a queue under a mutex and returns; one writer thread
-// formats and appends whole lines with a single write(2) per batch, so concurrent
-// writers never interleave inside a line. After a batch the writer lingers kLinger before
-// it looks again, and Write() wakes it only when it is idle: under load one wake-up and
-// one write(2) carry many lines instead of one each (a futex wake and a context switch per
-// message were a measurable part of the SMTP proxy's CPU per message). The file is opened O_APPEND,
-// which keeps lines whole even if two processes share a log.
+// formats the lines into one reused buffer and appends them with a single write(2) per batch, so
+// concurrent writers never interleave inside a line. After a batch the writer lingers kLinger
+// before it looks again, and Write() wakes it only when it is idle: under load one wake-up and one
+// write(2) carry many lines instead of one each (a futex wake and a context switch per message were
+// a measurable part of the SMTP proxy's CPU per message). The file is opened O_APPEND, which keeps
+// lines whole even if two processes share a log.
 //
 // Failure: a failed open at Open() is returned; a failed write or reopen later is
 // counted and reported on stderr once per streak, never thrown; records are dropped
@@ -21,35 +21,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 namespace sluice {
 namespace {
-
-using json = nlohmann::ordered_json;
-
-// "2026-11-28T04:31:07.123Z": UTC with milliseconds, sortable as text.
-std::string IsoTime(std::chrono::system_clock::time_point tp) {
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
-// Scores are shown with SpamAssassin's precision; keeps lines short and stable.
-double Round3(double v) {
-  return static_cast<double>(static_cast<long long>(v * 1000.0 + (v < 0 ? -0.5 : 0.5))) / 1000.0;
-}
 
 // How long the writer gathers lines after a batch: short enough that `tail -f` and
 // `sluice logs --follow` see a line at once, long enough to batch thousands per second.
@@ -112,7 +89,7 @@ class FileScoreLog final : public ScoreLog {
         lock.unlock();
         text_.clear();  // keeps its capacity: no allocation per batch once warm
         for (const auto& record : batch_) {
-          text_ += FormatLogRecord(record);
+          AppendLogRecord(record, &text_);
           text_ += '\n';
         }
         Append(text_);
@@ -184,53 +161,6 @@ class FileScoreLog final : public ScoreLog {
 };
 
 }  // namespace
-
-std::string FormatLogRecord(const LogRecord& r) {
-  const Verdict& v = r.verdict;
-  json j;
-  j["time"] = IsoTime(r.time);
-  j["source"] = r.source;
-  j["queue_id"] = r.envelope.queue_id;
-  j["message_id"] = r.facts.message_id;
-  j["client_ip"] = r.envelope.client_ip;
-  j["client_name"] = r.envelope.client_name;
-  j["helo"] = r.envelope.helo;
-  j["from"] = r.envelope.mail_from;
-  j["rcpts"] = r.envelope.rcpts;
-  if (!r.envelope.auth_user.empty()) j["auth"] = r.envelope.auth_user;
-  j["header_from"] = r.facts.from;
-  j["subject"] = r.facts.subject;
-  j["size"] = r.facts.size;
-  j["score"] = Round3(v.score);
-  j["action"] = std::string(ActionName(v.action));
-  if (v.error) j["error"] = true;
-  json hits = json::array();
-  for (const auto& hit : v.hits) {
-    json h;
-    h["id"] = hit.id;
-    h["score"] = Round3(hit.score);
-    if (!hit.target.empty()) h["target"] = hit.target;
-    if (hit.count != 1) h["count"] = hit.count;
-    hits.push_back(std::move(h));
-  }
-  j["hits"] = std::move(hits);
-  json bayes;
-  bayes["available"] = v.bayes.available;
-  if (v.bayes.available) {
-    bayes["probability"] = Round3(v.bayes.probability);
-    bayes["score"] = Round3(v.bayes.score);
-  } else {
-    bayes["status"] = v.bayes.status;
-  }
-  j["bayes"] = std::move(bayes);
-  j["us"] = {{"mime", v.times.mime_us},
-             {"rules", v.times.rules_us},
-             {"bayes", v.times.bayes_us},
-             {"total", v.times.total_us}};
-  if (!v.notes.empty()) j["notes"] = v.notes;
-  // Invalid UTF-8 in a subject or address must not make the line unwritable.
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 Result<std::unique_ptr<ScoreLog>> ScoreLog::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);

@@ -40,7 +40,10 @@ struct LogRecord {
   Verdict verdict;
 };
 
-// The JSON object for one record (one line, no trailing newline).
+// The JSON object for one record (one line, no trailing newline), appended to *out.
+// Invalid UTF-8 in a field becomes U+FFFD: the line always stays valid JSON.
+void AppendLogRecord(const LogRecord& record, std::string* out);
+// The same, as a new string.
 std::string FormatLogRecord(const LogRecord& record);
 
 class ScoreLog {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "filter/log/log_reader.h"
+#include "sample_record.h"
 
 namespace sluice {
 namespace {
@@ -22,30 +23,6 @@ std::vector<std::string> Lines(const fs::path& p) {
   std::vector<std::string> out;
   for (std::string line; std::getline(in, line);) out.push_back(line);
   return out;
-}
-
-LogRecord Sample() {
-  LogRecord r;
-  r.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764304267123LL));
-  r.source = "milter";
-  r.envelope.queue_id = "4F2A1";
-  r.envelope.client_ip = "192.0.2.7";
-  r.envelope.client_name = "mx.example.net";
-  r.envelope.helo = "mx.example.net";
-  r.envelope.mail_from = "alice@example.org";
-  r.envelope.rcpts = {"bob@example.com", "carol@example.com"};
-  r.facts.message_id = "<1@example.org>";
-  r.facts.subject = "Cheap p\xc3\xaflls";
-  r.facts.size = 2048;
-  r.verdict.score = 12.3456;
-  r.verdict.action = Action::kReject;
-  r.verdict.hits = {{"GTUBE", 1000.0, "body", "XJS*C4JDBQADN1", 1},
-                    {"HTML_ONLY", 0.5, "body", "", 2}};
-  r.verdict.bayes.available = true;
-  r.verdict.bayes.probability = 0.9987;
-  r.verdict.bayes.score = 7.99;
-  r.verdict.times = {120, 80, 40, 260};
-  return r;
 }
 
 class ScoreLogTest : public ::testing::Test {
