@@ -123,7 +123,7 @@ HsCompileResult CompileHsDatabase(const std::vector<HsPattern>& patterns,
   return result;
 }
 
-std::string CheckHsPattern(const std::string& pattern, unsigned flags) {
+std::string CheckHsPattern(const std::string& pattern, unsigned flags, unsigned* max_width) {
   hs_expr_info_t* info = nullptr;
   hs_compile_error_t* error = nullptr;
   if (hs_expression_info(pattern.c_str(), flags, &info, &error) != HS_SUCCESS) {
@@ -132,6 +132,7 @@ std::string CheckHsPattern(const std::string& pattern, unsigned flags) {
     return message;
   }
   bool empty = info->min_width == 0;
+  if (max_width) *max_width = info->max_width;
   free(info);
   return empty ? "pattern can match the empty string" : "";
 }

@@ -43,8 +43,10 @@ HsCompileResult CompileHsDatabase(const std::vector<HsPattern>& patterns,
                                   const std::string& cache_dir);
 
 // Checks one pattern alone (cheap, no full compile): "" when Hyperscan accepts it, else the
-// reason. Patterns that can match the empty string are refused here.
-std::string CheckHsPattern(const std::string& pattern, unsigned flags);
+// reason. Patterns that can match the empty string are refused here. When accepted and
+// max_width is not null, *max_width is the longest match in bytes (UINT_MAX: unbounded).
+std::string CheckHsPattern(const std::string& pattern, unsigned flags,
+                           unsigned* max_width = nullptr);
 
 // Removes cache files in cache_dir that are not in `keep` (file names). Returns how many.
 size_t RemoveStaleCacheFiles(const std::string& cache_dir, const std::vector<std::string>& keep);

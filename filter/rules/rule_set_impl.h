@@ -24,12 +24,14 @@ namespace sluice::rules {
 
 struct CompiledRule {
   Rule rule;
-  std::string scan_pattern;  // what the target's database holds (rule.pattern, or the
-                             // single-space form of a words list in a collapsed group)
-  PcreRegex regex;           // scan_pattern: excerpts; the matcher itself when `fallback`
-  bool fallback = false;     // Hyperscan refused the pattern: PCRE2 scans it
-  bool report = true;        // false for "__" helper rules
-  uint32_t group = 0;        // index into groups (pattern rules)
+  std::string scan_pattern;         // what the target's database holds (rule.pattern, or the
+                                    // single-space form of a words list in a collapsed group)
+  PcreRegex regex;                  // scan_pattern: excerpts; the matcher itself when `fallback`
+  bool fallback = false;            // Hyperscan refused the pattern: PCRE2 scans it
+  bool report = true;               // false for "__" helper rules
+  uint32_t max_width = UINT32_MAX;  // longest match of scan_pattern in bytes (Hyperscan's
+                                    // hs_expr_info), UINT32_MAX when unbounded
+  uint32_t group = 0;               // index into groups (pattern rules)
   std::optional<Expr> meta;
 };
 

@@ -171,7 +171,9 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
     compiled.group = it->second;
     set->groups_[it->second].rules.push_back(i);
 
-    std::string hs_problem = CheckHsPattern(compiled.scan_pattern, HsFlags(rule));
+    unsigned max_width = UINT32_MAX;
+    std::string hs_problem = CheckHsPattern(compiled.scan_pattern, HsFlags(rule), &max_width);
+    compiled.max_width = max_width;
     // JIT for all: excerpts re-match every rule that hits, so this is on the scan path too.
     Status pcre = compiled.regex.Compile(compiled.scan_pattern, rule.flags, true);
     if (hs_problem.empty()) continue;

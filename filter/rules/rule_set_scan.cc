@@ -22,6 +22,7 @@ namespace {
 
 constexpr size_t kExcerptBytes = 80;
 constexpr size_t kExcerptWindow = 1024;  // how far before the end offset PCRE2 starts
+constexpr size_t kWidthMargin = 16;      // bytes added to a rule's max_width (see below)
 
 struct ThreadState {
   hs_scratch_t* scratch = nullptr;
@@ -143,6 +144,15 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
         if (!all && (!rule.report || rule.rule.score == 0)) continue;
         size_t end = std::min<size_t>(state.first_end[r], text.size());
         size_t start = rule.fallback || end < kExcerptWindow ? 0 : end - kExcerptWindow;
+        // Hyperscan reports matches in order of end offset, so `end` is the earliest end
+        // of any match: no match starts before end - max_width, and PCRE2 (leftmost
+        // first) finds the same match from there while trying far fewer start positions
+        // (a words list has no literal to skip to). The margin covers a few characters
+        // of disagreement between the two engines' width of a class.
+        if (!rule.fallback && rule.max_width != UINT32_MAX &&
+            end > size_t{rule.max_width} + kWidthMargin) {
+          start = std::max(start, end - rule.max_width - kWidthMargin);
+        }
         while (start > 0 && IsUtf8Continuation(text[start])) --start;
         auto found = rule.regex.Find(text, start);
         state.excerpts[r] =
