@@ -116,6 +116,8 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
   }
   state.touched.clear();
   MatchContext context{&state, 1};
+  std::string_view collapsed_source;  // the text state.collapsed was built from
+  bool collapsed_valid = false;
 
   for (const auto& group : groups_) {
     auto scan_text = [&](std::string_view text, uint32_t copies) {
@@ -161,8 +163,14 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
       }
     };
     if (group.collapse_space) {  // one body and one rawbody group at most: built once each
-      CollapseSpace(group.kind == TargetKind::kBody ? message.visible_text : message.raw_text,
-                    &state.collapsed);
+      // A plain-text message has the same visible and raw text: collapse it once.
+      std::string_view source =
+          group.kind == TargetKind::kBody ? message.visible_text : message.raw_text;
+      if (!collapsed_valid || source != collapsed_source) {
+        CollapseSpace(source, &state.collapsed);
+        collapsed_source = source;
+        collapsed_valid = true;
+      }
       scan_text(state.collapsed, 1);
     } else {
       ForEachTargetText(message, group.kind, group.header_name, &state.text, scan_text);
