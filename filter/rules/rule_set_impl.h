@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "filter/rules/expr.h"
+#include "filter/rules/header_values.h"
 #include "filter/rules/hs_database.h"
 #include "filter/rules/pcre_regex.h"
 #include "filter/rules/rule.h"
@@ -37,12 +38,14 @@ struct CompiledRule {
 
 struct TargetGroup {
   TargetKind kind = TargetKind::kBody;
-  std::string name;                // "body", "header:x-mailer", ...
-  std::string header_name;         // for kHeader
-  bool collapse_space = false;     // scans the text with whitespace runs made one ' '
-  std::vector<uint32_t> rules;     // all rules of this target
-  std::vector<uint32_t> fallback;  // those scanned with PCRE2
-  HsDatabasePtr db;                // null when every rule fell back
+  std::string name;                    // "body", "header:x-mailer", ...
+  std::string header_name;             // for kHeader
+  std::vector<uint32_t> header_slots;  // subject/from/to/header:<Name>: the names it joins
+                                       // (slots of RuleSetImpl::header_index_), in order
+  bool collapse_space = false;         // scans the text with whitespace runs made one ' '
+  std::vector<uint32_t> rules;         // all rules of this target
+  std::vector<uint32_t> fallback;      // those scanned with PCRE2
+  HsDatabasePtr db;                    // null when every rule fell back
 };
 
 class RuleSetImpl final : public RuleSet {
@@ -60,6 +63,7 @@ class RuleSetImpl final : public RuleSet {
   std::vector<TargetGroup> groups_;
   std::vector<uint32_t> meta_order_;  // meta rules, dependencies first
   bool needs_facts_ = false;
+  HeaderValueIndex header_index_;      // every header name a header group reads
   hs_scratch_t* prototype_ = nullptr;  // scratch big enough for every database here
   uint64_t serial_ = 0;                // unique per rule set, for per-thread scratch reuse
 

@@ -166,6 +166,23 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
       group.name = rule.target;
       group.header_name = rule.header_name;
       group.collapse_space = collapse;
+      HeaderValueIndex& names = set->header_index_;
+      switch (rule.kind) {
+        case TargetKind::kSubject:
+          group.header_slots = {names.Add("Subject")};
+          break;
+        case TargetKind::kFrom:
+          group.header_slots = {names.Add("From")};
+          break;
+        case TargetKind::kTo:  // To, then Cc
+          group.header_slots = {names.Add("To"), names.Add("Cc")};
+          break;
+        case TargetKind::kHeader:
+          group.header_slots = {names.Add(rule.header_name)};
+          break;
+        default:
+          break;
+      }
       set->groups_.push_back(std::move(group));
     }
     compiled.group = it->second;

@@ -31,9 +31,10 @@ struct ThreadState {
   std::vector<uint64_t> first_end;
   std::vector<uint32_t> touched;  // rules with counts > 0, in order of first match
   std::vector<std::string> excerpts;
-  std::vector<double> values;  // meta slots: rules then facts
-  std::string text;            // assembled header texts
-  std::string collapsed;       // body or rawbody with whitespace runs made one ' '
+  std::vector<double> values;                                // meta slots: rules then facts
+  std::string text;                                          // assembled header texts
+  std::vector<std::vector<std::string_view>> header_values;  // per header_index_ slot
+  std::string collapsed;  // body or rawbody with whitespace runs made one ' '
   ~ThreadState() { hs_free_scratch(scratch); }
 };
 
@@ -118,6 +119,8 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
   MatchContext context{&state, 1};
   std::string_view collapsed_source;  // the text state.collapsed was built from
   bool collapsed_valid = false;
+  // One walk over the headers for every header group (subject, from, to, header:<Name>).
+  if (header_index_.size() > 0) header_index_.Collect(message, &state.header_values);
 
   for (const auto& group : groups_) {
     auto scan_text = [&](std::string_view text, uint32_t copies) {
@@ -172,6 +175,10 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
         collapsed_valid = true;
       }
       scan_text(state.collapsed, 1);
+    } else if (!group.header_slots.empty()) {
+      state.text.clear();
+      for (uint32_t slot : group.header_slots) JoinValues(state.header_values[slot], &state.text);
+      scan_text(state.text, 1);
     } else {
       ForEachTargetText(message, group.kind, group.header_name, &state.text, scan_text);
     }
