@@ -72,9 +72,17 @@ bool OrderMetaRules(const std::vector<CompiledRule>& rules, std::vector<uint32_t
 
 std::string Diagnostic::ToString() const {
   std::string out = file.empty() ? "<rules>" : file;
-  if (line > 0) out += ":" + std::to_string(line);
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) about the
+  // temporary of ":" + std::to_string(line).
+  if (line > 0) {
+    out += ':';
+    out += std::to_string(line);
+  }
   out += ": ";
-  if (!rule_id.empty()) out += rule_id + ": ";
+  if (!rule_id.empty()) {
+    out += rule_id;
+    out += ": ";
+  }
   out += message;
   return out;
 }
