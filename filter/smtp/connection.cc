@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 
+#include "filter/smtp/buffer_pool.h"
 #include "filter/smtp/data_codec.h"
 #include "filter/smtp/downstream.h"
 #include "filter/smtp/downstream_pool.h"
@@ -32,6 +33,13 @@ constexpr std::string_view kAccessDenied = "554 5.7.1 Access denied\r\n";
 constexpr size_t kInlineScoreMaxBytes = 32 * 1024;
 
 using std::chrono::seconds;
+
+// Message buffers kept per I/O thread: a connection usually carries one message, and a
+// DATA buffer grown from empty reallocates about ten times on the way to a few KB.
+BufferPool& MessageBuffers() {
+  thread_local BufferPool pool(64, 256 * 1024);
+  return pool;
+}
 
 // The client's reply for a downstream reply: relayed as is, except that a broken
 // downstream (code 0) or a closing one (421) is a temporary failure for this transaction
@@ -108,7 +116,8 @@ class Connection {
   // (*fresh). False when none can be opened.
   asio::awaitable<bool> AcquireDownstream(bool* fresh);
   std::string MailCommand(const Transaction& mail) const;
-  asio::awaitable<Reply> Mail(const Decision& decision);
+  // Takes the sender in session_.pending_mail().
+  asio::awaitable<Reply> Mail();
   // Mirrors MAIL (and `rcpt`, a whole RCPT command line, when not empty) downstream and
   // returns the client's reply to MAIL; sets downstream_in_txn_ when the downstream took
   // MAIL, and then *rcpt_reply to its reply to `rcpt`. `fresh`: downstream_ was just opened.
@@ -121,9 +130,9 @@ class Connection {
   // False when the client is gone.
   asio::awaitable<bool> Bdat(const Decision& decision);
   asio::awaitable<bool> StartTls(const Decision& decision);
-  std::string DownstreamKey() const;
   asio::awaitable<Reply> ScoreAndRelay(std::string& message);
-  void Log(const ScoreResult& result, const Reply& reply);
+  // Queues the score-log line; takes the verdict and facts out of *result.
+  void Log(ScoreResult* result, const Reply& reply);
 
   std::shared_ptr<SmtpStream> stream_;
   asio::ip::tcp::endpoint peer_;  // from accept: no getpeername per use
@@ -134,7 +143,6 @@ class Connection {
   std::unique_ptr<Downstream> downstream_;
   bool downstream_in_txn_ = false;
   bool mail_deferred_ = false;     // MAIL taken, to go downstream with the first RCPT
-  std::string downstream_key_;     // DownstreamKey(), once per connection
   std::string out_;                // replies not yet written (PIPELINING: one write per batch)
   std::string chunked_;            // the BDAT message so far
   bool chunked_overflow_ = false;  // it passed max_message_bytes
@@ -166,7 +174,6 @@ asio::awaitable<void> Connection::Run() {
   client.addr = addr;
   client.port = std::to_string(peer_.port());
   session_ = ServerSession(std::move(s), std::move(client));
-  downstream_key_ = DownstreamKey();
   out_ = session_.Greeting().Render();
 
   std::string line;
@@ -182,21 +189,21 @@ asio::awaitable<void> Connection::Run() {
     // switch cases, and with temporaries in co_await expressions, so results are named.
     bool close = false;
     if (d.action == Action::kReply) {
-      out_ += d.reply.Render();
+      d.reply.AppendTo(&out_);
     } else if (d.action == Action::kReplyAndClose) {
-      out_ += d.reply.Render();
+      d.reply.AppendTo(&out_);
       close = true;
     } else if (d.action == Action::kMail) {
-      Reply reply = co_await Mail(d);
-      out_ += reply.Render();
+      Reply reply = co_await Mail();
+      reply.AppendTo(&out_);
     } else if (d.action == Action::kRcpt) {
       Reply reply = co_await Rcpt(d);
-      out_ += reply.Render();
+      reply.AppendTo(&out_);
     } else if (d.action == Action::kRset) {
       co_await ResetDownstream();
       std::string().swap(chunked_);  // a BDAT message in progress is dropped too
       chunked_overflow_ = false;
-      out_ += d.reply.Render();
+      d.reply.AppendTo(&out_);
     } else if (d.action == Action::kData) {
       bool ok = co_await Data(d);
       close = !ok;
@@ -220,7 +227,7 @@ asio::awaitable<void> Connection::Run() {
       downstream_->Close();
     } else {
       // Idle and healthy: parked for the next client on this thread.
-      DownstreamPool::Put(downstream_key_, std::move(downstream_));
+      DownstreamPool::Put(settings_->downstream_key, std::move(downstream_));
     }
   }
   if (stream_->timed_out()) {
@@ -233,7 +240,7 @@ asio::awaitable<void> Connection::Run() {
 }
 
 asio::awaitable<bool> Connection::StartTls(const Decision& decision) {
-  out_ += decision.reply.Render();  // 220
+  decision.reply.AppendTo(&out_);  // 220
   bool flushed = co_await Flush();
   if (!flushed) co_return false;
   // RFC 3207 §4.2: commands pipelined before the handshake are not to be trusted.
@@ -245,16 +252,10 @@ asio::awaitable<bool> Connection::StartTls(const Decision& decision) {
   co_return true;
 }
 
-std::string Connection::DownstreamKey() const {
-  return settings_->downstream_host + "|" + settings_->downstream_port + "|" +
-         (smtp_.downstream_starttls ? "tls" : "plain") + "|" + smtp_.hostname + "|" +
-         std::to_string(smtp_.downstream_timeout_s);
-}
-
 asio::awaitable<bool> Connection::AcquireDownstream(bool* fresh) {
   *fresh = false;
   if (downstream_ && !downstream_->usable()) downstream_.reset();
-  if (!downstream_) downstream_ = DownstreamPool::Take(downstream_key_);
+  if (!downstream_) downstream_ = DownstreamPool::Take(settings_->downstream_key);
   if (downstream_) co_return true;
   DownstreamOptions options;
   options.host = settings_->downstream_host;
@@ -285,8 +286,7 @@ std::string Connection::MailCommand(const Transaction& mail) const {
   return command;
 }
 
-asio::awaitable<Reply> Connection::Mail(const Decision& decision) {
-  (void)decision;  // the sender is in session_.pending_mail()
+asio::awaitable<Reply> Connection::Mail() {
   if (downstream_in_txn_ || mail_deferred_) co_await ResetDownstream();
   bool fresh = false;
   bool have = co_await AcquireDownstream(&fresh);
@@ -386,9 +386,11 @@ asio::awaitable<void> Connection::ResetDownstream() {
 }
 
 asio::awaitable<bool> Connection::Data(const Decision& decision) {
-  out_ += decision.reply.Render();  // 354
+  decision.reply.AppendTo(&out_);  // 354
   if (!co_await Flush()) co_return false;
   DataDecoder decoder(smtp_.max_message_bytes);
+  decoder.message() = MessageBuffers().Take();
+  decoder.message().clear();
   for (;;) {
     stream_->Consume(decoder.Feed(stream_->buffered()));
     if (decoder.done()) break;
@@ -402,8 +404,9 @@ asio::awaitable<bool> Connection::Data(const Decision& decision) {
   } else {
     reply = co_await ScoreAndRelay(decoder.message());
   }
+  MessageBuffers().GiveBack(std::move(decoder.message()));
   session_.DataDone();
-  out_ += reply.Render();
+  reply.AppendTo(&out_);
   co_return true;
 }
 
@@ -430,7 +433,7 @@ asio::awaitable<bool> Connection::Bdat(const Decision& decision) {
     if (!filled) co_return false;  // client gone mid-chunk: nothing relayed
   }
   if (!keep) {
-    out_ += decision.reply.Render();
+    decision.reply.AppendTo(&out_);
     co_return true;
   }
   Reply reply;
@@ -449,7 +452,7 @@ asio::awaitable<bool> Connection::Bdat(const Decision& decision) {
   session_.DataDone();
   std::string().swap(chunked_);
   chunked_overflow_ = false;
-  out_ += reply.Render();
+  reply.AppendTo(&out_);
   co_return true;
 }
 
@@ -514,11 +517,11 @@ asio::awaitable<Reply> Connection::ScoreAndRelay(std::string& message) {
   } else {
     context_->messages_refused.fetch_add(1, std::memory_order_relaxed);
   }
-  Log(result, reply);
+  Log(&result, reply);
   co_return reply;
 }
 
-void Connection::Log(const ScoreResult& result, const Reply& reply) {
+void Connection::Log(ScoreResult* result, const Reply& reply) {
   if (context_->log == nullptr) return;
   LogRecord record;
   record.time = std::chrono::system_clock::now();
@@ -530,8 +533,8 @@ void Connection::Log(const ScoreResult& result, const Reply& reply) {
   record.envelope.helo = client.helo;
   record.envelope.mail_from = session_.transaction().mail_from;
   record.envelope.rcpts = session_.transaction().rcpts;
-  record.facts = result.facts;
-  record.verdict = result.verdict;
+  record.facts = std::move(result->facts);
+  record.verdict = std::move(result->verdict);
   context_->log->Write(std::move(record));
 }
 

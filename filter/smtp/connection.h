@@ -32,6 +32,9 @@ struct ProxySettings {
   std::shared_ptr<asio::ssl::context> client_tls;  // for downstream STARTTLS
   std::string downstream_host;
   std::string downstream_port;
+  // Which idle downstream sessions a connection may reuse (DownstreamPool): sessions opened
+  // with other downstream settings (before a reload) are not taken.
+  std::string downstream_key;
 };
 
 // Shared by all connections of one proxy.

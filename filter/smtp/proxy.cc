@@ -43,6 +43,9 @@ Result<std::shared_ptr<const ProxySettings>> BuildSettings(const Config& config)
   if (!SplitHostPort(smtp.downstream, &settings->downstream_host, &settings->downstream_port)) {
     return Status::Invalid("smtp.downstream: expected HOST:PORT, got '" + smtp.downstream + "'");
   }
+  settings->downstream_key = settings->downstream_host + "|" + settings->downstream_port + "|" +
+                             (smtp.downstream_starttls ? "tls" : "plain") + "|" + smtp.hostname +
+                             "|" + std::to_string(smtp.downstream_timeout_s);
   if (!smtp.tls_cert.empty() || !smtp.tls_key.empty()) {
     if (smtp.tls_cert.empty() || smtp.tls_key.empty()) {
       return Status::Invalid("smtp.tls_cert and smtp.tls_key must be set together");

@@ -9,16 +9,26 @@ namespace sluice::smtp {
 
 std::string Reply::Render() const {
   std::string out;
-  if (code == 0) return out;
-  std::string code_text = std::to_string(code);
-  if (lines.empty()) return code_text + " \r\n";
-  for (size_t i = 0; i < lines.size(); ++i) {
-    out += code_text;
-    out += (i + 1 < lines.size()) ? '-' : ' ';
-    out += lines[i];
-    out += "\r\n";
-  }
+  AppendTo(&out);
   return out;
+}
+
+void Reply::AppendTo(std::string* out) const {
+  if (code == 0) return;
+  char code_text[16];
+  const size_t code_len = static_cast<size_t>(
+      std::to_chars(code_text, code_text + sizeof code_text, code).ptr - code_text);
+  if (lines.empty()) {
+    out->append(code_text, code_len);
+    out->append(" \r\n");
+    return;
+  }
+  for (size_t i = 0; i < lines.size(); ++i) {
+    out->append(code_text, code_len);
+    out->push_back((i + 1 < lines.size()) ? '-' : ' ');
+    out->append(lines[i]);
+    out->append("\r\n");
+  }
 }
 
 Reply MakeReply(int code, std::string text) {

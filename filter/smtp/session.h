@@ -25,6 +25,8 @@ struct Reply {
   std::vector<std::string> lines;
   // "250-a\r\n250 b\r\n"; an empty reply renders nothing.
   std::string Render() const;
+  // Render(), appended to *out (no temporary string).
+  void AppendTo(std::string* out) const;
   bool positive() const { return code >= 200 && code < 400; }
 };
 Reply MakeReply(int code, std::string text);

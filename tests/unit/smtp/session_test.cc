@@ -269,5 +269,25 @@ TEST(ServerSession, TooManyErrorsCloses) {
   EXPECT_EQ(d.action, Action::kReplyAndClose);
 }
 
+TEST(Reply, AppendToAddsTheRenderedReplyToWhatIsBuffered) {
+  // Replies to a pipelined batch go into one buffer, each after the one before.
+  std::string out = "250 2.1.0 Ok\r\n";
+  MakeReply(354, "End data with <CR><LF>.<CR><LF>").AppendTo(&out);
+  Reply multi;
+  multi.code = 250;
+  multi.lines = {"mx.test", "PIPELINING", "SIZE 1000"};
+  multi.AppendTo(&out);
+  Reply bare;
+  bare.code = 221;
+  bare.AppendTo(&out);
+  Reply none;
+  none.AppendTo(&out);
+  EXPECT_EQ(out,
+            "250 2.1.0 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+            "250-mx.test\r\n250-PIPELINING\r\n250 SIZE 1000\r\n221 \r\n");
+  EXPECT_EQ(multi.Render(), "250-mx.test\r\n250-PIPELINING\r\n250 SIZE 1000\r\n");
+  EXPECT_EQ(none.Render(), "");
+}
+
 }  // namespace
 }  // namespace sluice::smtp
