@@ -121,6 +121,7 @@ if [ "${BENCH_RSPAMD:-1}" = 1 ] && [ -x "$ROOT/bench/mta/rspamd.sh" ] &&
   { [ -z "${BENCH_SETUPS:-}" ] || [[ " $BENCH_SETUPS " == *" rspamd "* ]]; }; then
   if "$ROOT/bench/mta/rspamd.sh" start "$W/rspamd" 21332 >"$W/rspamd.out" 2>&1; then
     SETUPS+=(rspamd)
+    SPID[rspamd]=$(cat "$W/rspamd/pid" 2>/dev/null)
     trap '"$ROOT/bench/mta/rspamd.sh" stop "$W/rspamd" >/dev/null 2>&1; fx_cleanup' EXIT
   else
     echo "rspamd: not measured ($(tail -1 "$W/rspamd.out"))"
@@ -157,17 +158,19 @@ load() {  # load PORT -> seconds for 10 workers x 10 files x PER_FILE messages
   end=$(date +%s.%N)
   calc "$end - $start"
 }
-cpu_ticks() { [ -n "${1:-}" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
-# Postfix's CPU: the master with its reaped children (cutime/cstime) plus its live children.
-postfix_ticks() {
-  local master kids
-  master=$(head -1 "$W/pfx/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
-  [ -n "$master" ] || { echo 0; return; }
-  kids=$(ps -o pid= --ppid "$master" 2>/dev/null | sed 's|^ *|/proc/|; s|$|/stat|')
+# A process's CPU ticks with its children's: live ones, and reaped ones (cutime/cstime).
+tree_ticks() {
+  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
+  local kids
+  kids=$(ps -o pid= --ppid "$1" 2>/dev/null | sed 's|^ *|/proc/|; s|$|/stat|')
   # shellcheck disable=SC2086
-  awk -v m="/proc/$master/stat" 'FILENAME == m {t += $14 + $15 + $16 + $17; next} {t += $14 + $15} END {print t}' \
-    "/proc/$master/stat" $kids 2>/dev/null
+  awk -v m="/proc/$1/stat" 'FILENAME == m {t += $14 + $15 + $16 + $17; next} {t += $14 + $15} END {print t}' \
+    "/proc/$1/stat" $kids 2>/dev/null
 }
+# The milter's CPU: sluice is one process; Rspamd is its main process and its workers.
+cpu_ticks() { tree_ticks "${1:-}"; }
+# Postfix's CPU: the master with its children (smtpd, cleanup, qmgr, smtp, ...).
+postfix_ticks() { tree_ticks "$(head -1 "$W/pfx/queue/pid/master.pid" 2>/dev/null | tr -d ' ')"; }
 calc() { awk "BEGIN { print $1 }"; }
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -246,6 +249,10 @@ for s in "${SETUPS[@]}"; do
   printf '%s: process CPU %.2f ms/msg, of which scoring (engine) %.2f ms/msg\n' "$s" \
     "$(calc "1000 * ${CPU[$s]} / $HZ / ($RUNS * $TOTAL)")" "$(calc "$engine_us / 1000")"
 done
+if [[ " ${SETUPS[*]} " == *" rspamd "* ]]; then
+  printf 'rspamd: process CPU %.2f ms/msg (main process and workers)\n' \
+    "$(calc "1000 * ${CPU[rspamd]} / $HZ / ($RUNS * $TOTAL)")"
+fi
 if [[ " ${SETUPS[*]} " == *" sluice-base "* && " ${SETUPS[*]} " == *" sluice-unix "* ]]; then
   nu=$(echo ${RATES[sluice-unix]} | tr ' ' '\n' | median)
   ba=$(echo ${RATES[sluice-base]} | tr ' ' '\n' | median)
