@@ -7,6 +7,8 @@
 //   BM_ClassifyTable     tokenize + in-memory TokenTable lookups + chi-square (the daemon's path)
 //   BM_ClassifyMultiGet  tokenize + RocksDB MultiGet (block cache warm) + chi-square
 //   BM_Combine           chi-square combining alone, from looked-up counts
+//   BM_LoadTableScan     model load at start-up: the whole store scanned into a TokenTable
+//   BM_LoadTableSnapshot model load at start-up: the trainer's saved table read back
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
@@ -92,6 +94,7 @@ Corpus& GetCorpus() {
     if (!table.ok() || !totals.ok()) return c;
     c.table = *table;
     c.totals = *totals;
+    if (!TokenTable::SaveSnapshot((*trainer)->store()).ok()) return c;
     trainer->reset();
     auto store = TokenStore::OpenForScoring(c.db_dir + "/db");
     if (!store.ok()) return c;
@@ -166,10 +169,29 @@ void BM_Combine(benchmark::State& state) {
   Finish(state, c, i);
 }
 
+// What a scorer pays at start-up (and a daemon at each refresh) to get its table: a scan
+// of the whole store, or the trainer's saved snapshot read back.
+void LoadTable(benchmark::State& state, bool snapshot) {
+  Corpus& c = GetCorpus();
+  if (!c.ok) return state.SkipWithError("no corpus: run `make corpus`");
+  for (auto _ : state) {
+    auto table = snapshot ? TokenTable::LoadSnapshot(*c.store, 100'000'000)
+                          : TokenTable::Build(*c.store, 100'000'000);
+    if (!table.ok()) return state.SkipWithError(table.status().message().c_str());
+    benchmark::DoNotOptimize(table->get());
+  }
+  state.counters["tokens"] = static_cast<double>(c.table->size());
+}
+
+void BM_LoadTableScan(benchmark::State& state) { LoadTable(state, false); }
+void BM_LoadTableSnapshot(benchmark::State& state) { LoadTable(state, true); }
+
 BENCHMARK(BM_Tokenize);
 BENCHMARK(BM_ClassifyTable);
 BENCHMARK(BM_ClassifyMultiGet);
 BENCHMARK(BM_Combine);
+BENCHMARK(BM_LoadTableScan)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LoadTableSnapshot)->Unit(benchmark::kMillisecond);
 
 }  // namespace sluice::bayes
 

@@ -7,13 +7,12 @@
 namespace sluice::bayes {
 namespace {
 
-// "#" and the 16 hex digits of a token hash (what snprintf's "#%016llx" gave, without
-// parsing a format ten times per message).
-std::string HashName(uint64_t hash) {
+// Writes "#" and the 16 hex digits of a token hash into *name (what snprintf's "#%016llx"
+// gave, without parsing a format ten times per message, and in the caller's buffer).
+void HashNameInto(uint64_t hash, std::string* name) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string name(17, '#');
-  for (int i = 16; i >= 1; --i, hash >>= 4) name[i] = kDigits[hash & 15];
-  return name;
+  name->assign(17, '#');
+  for (int i = 16; i >= 1; --i, hash >>= 4) (*name)[i] = kDigits[hash & 15];
 }
 
 }  // namespace
@@ -64,7 +63,9 @@ std::shared_ptr<const BayesModel::Snapshot> BayesModel::Load(
                        std::to_string(options_.min_class_messages) + " of each";
     return snapshot;
   }
-  auto table = TokenTable::Build(*snapshot->store, options_.memory_table_max_tokens);
+  // The trainer's saved copy when it is current; else a scan of the whole store.
+  auto table = TokenTable::LoadSnapshot(*snapshot->store, options_.memory_table_max_tokens);
+  if (!table.ok()) table = TokenTable::Build(*snapshot->store, options_.memory_table_max_tokens);
   if (table.ok()) {
     snapshot->table = *table;
   } else if (table.status().code() != Status::Code::kUnavailable) {
@@ -126,8 +127,10 @@ void BayesModel::Classify(const mime::Message& message, bool want_tokens, BayesO
   out->available = snapshot->available;
   out->status = snapshot->status;
   out->probability = 0.5;
-  out->top_tokens.clear();
-  if (!snapshot->available) return;
+  if (!snapshot->available) {
+    out->top_tokens.clear();
+    return;
+  }
 
   // Per-thread scratch: a warm scorer allocates nothing here.
   thread_local TokenList plain_tokens(false);
@@ -144,6 +147,7 @@ void BayesModel::Classify(const mime::Message& message, bool want_tokens, BayesO
     if (!s.ok()) {
       out->available = false;
       out->status = s.message();
+      out->top_tokens.clear();
       return;
     }
   }
@@ -151,14 +155,18 @@ void BayesModel::Classify(const mime::Message& message, bool want_tokens, BayesO
   const Classification c =
       bayes::Classify(counts, snapshot->totals, options_.classifier, &clues, options_.top_tokens);
   out->probability = c.probability;
+  // Overwrites the clue strings in place: a caller reusing its BayesOutcome (Engine::
+  // ScoreInto) keeps their buffers from message to message.
   const size_t shown = std::min<size_t>(clues.size(), options_.top_tokens);
-  out->top_tokens.reserve(shown);
+  out->top_tokens.resize(shown);
   for (size_t i = 0; i < shown; ++i) {
+    auto& [name, prob] = out->top_tokens[i];
     if (tokens.keep_text()) {
-      out->top_tokens.emplace_back(tokens.texts()[clues[i].index], clues[i].prob);
+      name.assign(tokens.texts()[clues[i].index]);
     } else {
-      out->top_tokens.emplace_back(HashName(tokens.hashes()[clues[i].index]), clues[i].prob);
+      HashNameInto(tokens.hashes()[clues[i].index], &name);
     }
+    prob = clues[i].prob;
   }
 }
 

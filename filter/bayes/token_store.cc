@@ -272,29 +272,41 @@ Result<ModelTotals> TokenStore::Totals() const {
   return ModelTotals{c.spam, c.ham};
 }
 
+uint64_t TokenStore::Sequence() const { return db_->GetLatestSequenceNumber(); }
+
 Status TokenStore::Lookup(std::span<const uint64_t> hashes, TokenCounts* out) const {
   const size_t n = hashes.size();
   if (n == 0) return Status::Ok();
-  std::vector<std::string> keys(n);
-  std::vector<rocksdb::Slice> slices(n);
+  // Per-thread buffers, reused across messages: the keys side by side in one block (no
+  // string per token), and the slice, value and status arrays MultiGet fills.
+  thread_local std::vector<char> key_bytes;
+  thread_local std::vector<rocksdb::Slice> slices;
+  thread_local std::vector<rocksdb::PinnableSlice> values;
+  thread_local std::vector<rocksdb::Status> statuses;
+  key_bytes.resize(n * 9);
+  slices.resize(n);
+  if (values.size() < n) values.resize(n);
+  statuses.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    keys[i] = TokenKey(hashes[i]);
-    slices[i] = keys[i];
+    char* key = key_bytes.data() + i * 9;
+    key[0] = 't';
+    for (int b = 0; b < 8; ++b) key[1 + b] = static_cast<char>(hashes[i] >> (56 - 8 * b));
+    slices[i] = rocksdb::Slice(key, 9);
   }
-  std::vector<rocksdb::PinnableSlice> values(n);
-  std::vector<rocksdb::Status> statuses(n);
   db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), n, slices.data(), values.data(),
                 statuses.data());
+  Status result = Status::Ok();
   for (size_t i = 0; i < n; ++i) {
     if (statuses[i].ok()) {
       out[i] = ToCounts(Decode(values[i]));
     } else if (statuses[i].IsNotFound()) {
       out[i] = TokenCounts{};
-    } else {
-      return FromRocks(statuses[i], dir_, "lookup failed");
+    } else if (result.ok()) {
+      result = FromRocks(statuses[i], dir_, "lookup failed");
     }
+    values[i].Reset();  // unpin the block now, not at the next message
   }
-  return Status::Ok();
+  return result;
 }
 
 Status TokenStore::ForEachToken(const std::function<void(uint64_t, const TokenCounts&)>& fn) const {

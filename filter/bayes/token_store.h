@@ -89,6 +89,9 @@ class TokenStore {
   bool writable() const { return writable_; }
 
   Result<ModelTotals> Totals() const;
+  // RocksDB's sequence number of the last write this instance sees: any learn, forget or
+  // expire changes it, so it tells whether something derived from the store is current.
+  uint64_t Sequence() const;
   // Batched point lookups (one MultiGet): out[i] gets the counts of hashes[i] (zeros if
   // unknown).
   Status Lookup(std::span<const uint64_t> hashes, TokenCounts* out) const;

@@ -20,6 +20,16 @@ constexpr std::array<bool, 256> MakeSeparators() {
 }
 constexpr std::array<bool, 256> kSeparator = MakeSeparators();
 
+// Bytes that split a URL's path and query into words. NUL is one too: the strchr() this
+// table replaced found the terminator.
+constexpr std::array<bool, 256> MakeUrlSeparators() {
+  std::array<bool, 256> table{};
+  table[0] = true;
+  for (unsigned char c : std::string_view("/?=&.#%;,+")) table[c] = true;
+  return table;
+}
+constexpr std::array<bool, 256> kUrlSeparator = MakeUrlSeparators();
+
 // Bytes kept inside a word but trimmed at its ends ("e-mail", "don't", "3.5").
 bool IsTrimmed(unsigned char c) {
   return c == '.' || c == '-' || c == '\'' || c == '_' || c == '?' || c == '@';
@@ -233,9 +243,9 @@ class Emitter {
     // Path and query words: "/cgi-bin/click?id=..." -> cgi-bin, click, id, ...
     size_t i = 0;
     while (i < rest.size()) {
-      while (i < rest.size() && std::strchr("/?=&.#%;,+", rest[i]) != nullptr) ++i;
+      while (i < rest.size() && kUrlSeparator[static_cast<unsigned char>(rest[i])]) ++i;
       size_t start = i;
-      while (i < rest.size() && std::strchr("/?=&.#%;,+", rest[i]) == nullptr) ++i;
+      while (i < rest.size() && !kUrlSeparator[static_cast<unsigned char>(rest[i])]) ++i;
       if (i > start && i - start <= 40) {
         AsciiLower(rest.substr(start, i - start), &folded_);
         Token("url:p:", folded_);
@@ -343,12 +353,15 @@ void FoldCase(std::string_view text, std::string* out) {
   }
 }
 
+// Slots a message starts with: room for 512 distinct tokens, more than most messages have.
+constexpr size_t kMinSlots = 1024;
+
 void TokenList::Clear() {
-  if (hashes_.size() * 8 < slots_.size()) {
-    // The table grew for an earlier big message: empty only the slots in use instead of
-    // writing the whole table. Every occupied slot holds one of hashes_, so probing for
-    // each (past slots already zeroed) finds and clears them all.
-    const size_t mask = slots_.size() - 1;
+  if (hashes_.size() * 8 < active_) {
+    // Few slots in use: empty only those instead of writing the whole active table. Every
+    // occupied slot holds one of hashes_, so probing for each (past slots already zeroed)
+    // finds and clears them all.
+    const size_t mask = active_ - 1;
     for (uint64_t h : hashes_) {
       if (h == 0) continue;
       size_t i = h & mask;
@@ -356,11 +369,27 @@ void TokenList::Clear() {
       slots_[i] = 0;
     }
   } else {
-    std::fill(slots_.begin(), slots_.end(), 0);
+    std::fill(slots_.begin(), slots_.begin() + static_cast<ptrdiff_t>(active_), 0);
   }
+  active_ = std::min(active_, kMinSlots);
   hashes_.clear();
   texts_.clear();
   has_zero_ = false;
+}
+
+// Doubles the active part of the table (allocating only past what an earlier message
+// used) and re-inserts this message's hashes into it.
+void TokenList::Grow() {
+  std::fill(slots_.begin(), slots_.begin() + static_cast<ptrdiff_t>(active_), 0);
+  active_ = std::max(kMinSlots, active_ * 2);
+  if (slots_.size() < active_) slots_.resize(active_, 0);
+  const size_t mask = active_ - 1;
+  for (uint64_t h : hashes_) {
+    if (h == 0) continue;
+    size_t i = h & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = h;
+  }
 }
 
 bool TokenList::Insert(uint64_t hash) {
@@ -369,21 +398,12 @@ bool TokenList::Insert(uint64_t hash) {
     has_zero_ = true;
     return true;
   }
-  if ((hashes_.size() + 1) * 2 > slots_.size()) {
-    std::vector<uint64_t> old;
-    old.swap(slots_);
-    slots_.assign(std::max<size_t>(1024, old.size() * 2), 0);
-    for (uint64_t h : old) {
-      if (h == 0) continue;
-      size_t i = h & (slots_.size() - 1);
-      while (slots_[i] != 0) i = (i + 1) & (slots_.size() - 1);
-      slots_[i] = h;
-    }
-  }
-  size_t i = hash & (slots_.size() - 1);
+  if ((hashes_.size() + 1) * 2 > active_) Grow();
+  const size_t mask = active_ - 1;
+  size_t i = hash & mask;
   while (slots_[i] != 0) {
     if (slots_[i] == hash) return false;
-    i = (i + 1) & (slots_.size() - 1);
+    i = (i + 1) & mask;
   }
   slots_[i] = hash;
   return true;

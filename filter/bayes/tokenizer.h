@@ -51,11 +51,16 @@ class TokenList {
 
  private:
   bool Insert(uint64_t hash);
+  void Grow();
   bool keep_text_;
   std::vector<uint64_t> hashes_;
   std::vector<std::string> texts_;
-  std::vector<uint64_t> slots_;  // open-addressing set of hashes (0 = empty)
-  bool has_zero_ = false;        // the hash 0, which cannot live in slots_
+  // Open-addressing set of hashes (0 = empty) over the first active_ slots; the slots past
+  // them are all 0. Every message starts small again, so one huge message does not leave
+  // every later one probing (and missing the cache) all over a table sized for it.
+  std::vector<uint64_t> slots_;
+  size_t active_ = 0;
+  bool has_zero_ = false;  // the hash 0, which cannot live in slots_
 };
 
 class Tokenizer {

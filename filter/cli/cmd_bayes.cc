@@ -21,6 +21,7 @@
 #include "filter/bayes/metrics.h"
 #include "filter/bayes/token_hash.h"
 #include "filter/bayes/token_store.h"
+#include "filter/bayes/token_table.h"
 #include "filter/bayes/tokenizer.h"
 #include "filter/cli/command.h"
 #include "filter/engine/mail_source.h"
@@ -116,6 +117,9 @@ int Expire(const BayesArgs& args, const Globals& globals) {
     std::fprintf(stderr, "sluice bayes expire: %s\n", dropped.status().message().c_str());
     return 2;
   }
+  Status saved = bayes::TokenTable::SaveSnapshot(**store);
+  if (!saved.ok())
+    std::fprintf(stderr, "sluice bayes expire: warning: %s\n", saved.message().c_str());
   std::printf("dropped %" PRIu64
               " tokens seen in at most %u messages and not in the last %u days\n",
               *dropped, args.max_count, args.days);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "filter/bayes/token_table.h"
 #include "filter/bayes/trainer.h"
 #include "filter/cli/command.h"
 #include "filter/engine/mail_source.h"
@@ -89,6 +90,11 @@ int RunTrain(const TrainArgs& args, const Globals& globals) {
   learn_all(args.spam, true);
   learn_all(args.ham, false);
   if (write_error.ok()) write_error = (*trainer)->store().Flush();
+  if (write_error.ok()) {
+    // Scorers load this copy instead of scanning the store; without it they still work.
+    Status saved = bayes::TokenTable::SaveSnapshot((*trainer)->store());
+    if (!saved.ok()) std::fprintf(stderr, "sluice train: warning: %s\n", saved.message().c_str());
+  }
 
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -188,5 +188,30 @@ TEST(TokenListTest, ReuseAfterABigMessageStartsEmpty) {
   EXPECT_TRUE(tokens.Add(0, "", ""));
 }
 
+// After a big message the next one starts in a small table again and grows inside the
+// already allocated one: duplicates must still be seen across every growth step, and the
+// hashes keep their insertion order.
+TEST(TokenListTest, DuplicatesAreFoundAcrossGrowthAfterABigMessage) {
+  TokenList tokens;
+  for (uint64_t h = 1; h <= 30000; ++h) ASSERT_TRUE(tokens.Add(h * 0x9e3779b97f4a7c15ULL, "", ""));
+  for (int round = 0; round < 3; ++round) {
+    tokens.Clear();
+    const uint64_t n = round == 1 ? 5000 : 700;  // grows 1024 -> 2048 (-> ... 16384)
+    std::vector<uint64_t> expected;
+    for (uint64_t h = 1; h <= n; ++h) {
+      const uint64_t hash = (h + round) * 0xc2b2ae3d27d4eb4fULL;
+      ASSERT_TRUE(tokens.Add(hash, "", "")) << h;
+      expected.push_back(hash);
+      // Every earlier token is still known (checked sparsely to keep the test fast).
+      if (h % 97 == 0) {
+        for (uint64_t k = 1; k <= h; k += 13) {
+          ASSERT_FALSE(tokens.Add((k + round) * 0xc2b2ae3d27d4eb4fULL, "", "")) << h << " " << k;
+        }
+      }
+    }
+    EXPECT_EQ(tokens.hashes(), expected);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::bayes

@@ -1,0 +1,155 @@
+// token_table_snapshot.cc - a TokenTable saved beside its store, so scorers skip the scan.
+//
+// File layout (native byte order; a file from a machine of the other order fails the
+// byte-order check and is ignored): SnapshotHeader, then slot_count slots exactly as the
+// table holds them, so loading is one read with no re-hashing.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "filter/bayes/token_table.h"
+
+namespace sluice::bayes {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'L', 'T', 'O', 'K', 'T', 'B', '1'};
+constexpr uint32_t kByteOrder = 0x01020304;
+
+std::string SnapshotPath(const TokenStore& store) {
+  return store.dir() + "/" + TokenTable::kSnapshotFile;
+}
+
+// A cheap check against a truncated or scribbled file (not against tampering: whoever can
+// write the store's directory can change the model anyway).
+uint64_t Checksum(const void* data, size_t bytes) {
+  const auto* words = static_cast<const uint64_t*>(data);
+  uint64_t a = 0, b = 0;
+  for (size_t i = 0; i < bytes / 8; ++i) {
+    a += words[i];
+    b += a;
+  }
+  return a ^ (b * 0x9e3779b97f4a7c15ULL);
+}
+
+bool ReadAll(int fd, void* out, size_t bytes) {
+  auto* p = static_cast<char*>(out);
+  while (bytes > 0) {
+    const ssize_t n = ::read(fd, p, bytes);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    bytes -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool WriteAll(int fd, const void* data, size_t bytes) {
+  const auto* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    const ssize_t n = ::write(fd, p, bytes);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    bytes -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+struct TokenTable::SnapshotHeader {
+  char magic[8];
+  uint32_t byte_order;
+  uint32_t slot_bytes;
+  uint64_t sequence;  // TokenStore::Sequence() when the table was built
+  uint32_t spam_messages;
+  uint32_t ham_messages;
+  uint64_t slot_count;
+  uint64_t size;
+  Slot zero;
+  uint64_t checksum;  // of the slots
+};
+
+Status TokenTable::SaveSnapshot(const TokenStore& store) {
+  auto totals = store.Totals();
+  if (!totals.ok()) return totals.status();
+  const uint64_t sequence = store.Sequence();
+  auto table = Build(store, UINT64_MAX);
+  if (!table.ok()) return table.status();
+  SnapshotHeader header{};
+  std::memcpy(header.magic, kMagic, sizeof kMagic);
+  header.byte_order = kByteOrder;
+  header.slot_bytes = sizeof(Slot);
+  header.sequence = sequence;
+  header.spam_messages = totals->spam_messages;
+  header.ham_messages = totals->ham_messages;
+  return (*table)->Write(SnapshotPath(store), header);
+}
+
+Status TokenTable::Write(const std::string& path, const SnapshotHeader& stamp) const {
+  SnapshotHeader header = stamp;
+  header.slot_count = slots_.size();
+  header.size = size_;
+  header.zero = zero_;
+  header.checksum = Checksum(slots_.data(), slots_.size() * sizeof(Slot));
+  const std::string temp = path + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Io("cannot write " + temp + ": " + std::strerror(errno));
+  const bool written = WriteAll(fd, &header, sizeof header) &&
+                       WriteAll(fd, slots_.data(), slots_.size() * sizeof(Slot));
+  const int saved_errno = errno;
+  if (::close(fd) != 0 || !written) {
+    ::unlink(temp.c_str());
+    return Status::Io("cannot write " + temp + ": " + std::strerror(saved_errno));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int rename_errno = errno;
+    ::unlink(temp.c_str());
+    return Status::Io("cannot rename " + temp + ": " + std::strerror(rename_errno));
+  }
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const TokenTable>> TokenTable::LoadSnapshot(const TokenStore& store,
+                                                                   uint64_t max_tokens) {
+  const std::string path = SnapshotPath(store);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound("no token table snapshot at " + path);
+  auto fail = [&](const char* why) {
+    ::close(fd);
+    return Status::NotFound("token table snapshot " + path + ": " + why);
+  };
+  struct stat st;
+  SnapshotHeader header;
+  if (::fstat(fd, &st) != 0 || !ReadAll(fd, &header, sizeof header)) return fail("unreadable");
+  if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0 || header.byte_order != kByteOrder ||
+      header.slot_bytes != sizeof(Slot)) {
+    return fail("not a snapshot of this build's format");
+  }
+  auto totals = store.Totals();
+  if (!totals.ok() || header.sequence != store.Sequence() ||
+      header.spam_messages != totals->spam_messages ||
+      header.ham_messages != totals->ham_messages) {
+    return fail("stale (the store changed since)");
+  }
+  const uint64_t count = header.slot_count;
+  if (count < 16 || (count & (count - 1)) != 0 || header.size > max_tokens || header.size > count ||
+      static_cast<uint64_t>(st.st_size) != sizeof header + count * sizeof(Slot)) {
+    return fail("bad size");
+  }
+  auto table = std::shared_ptr<TokenTable>(new TokenTable());
+  table->slots_.resize(count);
+  if (!ReadAll(fd, table->slots_.data(), count * sizeof(Slot))) return fail("truncated");
+  ::close(fd);
+  if (Checksum(table->slots_.data(), count * sizeof(Slot)) != header.checksum) {
+    return Status::NotFound("token table snapshot " + path + ": checksum mismatch");
+  }
+  table->zero_ = header.zero;
+  table->size_ = header.size;
+  return std::shared_ptr<const TokenTable>(std::move(table));
+}
+
+}  // namespace sluice::bayes
