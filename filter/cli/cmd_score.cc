@@ -80,12 +80,12 @@ int RunScore(const ScoreArgs& args, const Globals& globals) {
   bool warned = false;
   size_t unreadable = 0;
   std::string line;
+  ScoreResult result;  // reused: its strings and vectors keep their buffers across messages
   for (const std::string& path : args.paths) {
     WalkMail(
         path,
         [&](const std::string& name, std::string_view data) {
-          const ScoreResult result =
-              (*engine)->Score(data, (*engine)->config().scoring.thresholds, options);
+          (*engine)->ScoreInto(data, (*engine)->config().scoring.thresholds, options, &result);
           const Verdict& v = result.verdict;
           if (!warned && !v.bayes.available && config->scoring.bayes_enabled) {
             warned = true;

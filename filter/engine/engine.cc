@@ -44,9 +44,29 @@ mime::Parser& ThreadParser(const mime::Limits& limits) {
   return *parser;
 }
 
-std::string HeaderValue(const mime::Message& message, std::string_view name) {
+// Copies a header's value into *out (empty if absent), reusing out's buffer.
+void HeaderValueInto(const mime::Message& message, std::string_view name, std::string* out) {
   const mime::Header* header = message.parts.empty() ? nullptr : message.FindHeader(name);
-  return header ? header->value : std::string();
+  if (header) {
+    out->assign(header->value);
+  } else {
+    out->clear();
+  }
+}
+
+// Empties a verdict for the next message without giving back its buffers.
+void ResetVerdict(Verdict* verdict) {
+  verdict->score = 0;
+  verdict->action = Action::kAccept;
+  verdict->hits.clear();
+  verdict->bayes.available = false;
+  verdict->bayes.status.clear();
+  verdict->bayes.probability = 0.5;
+  verdict->bayes.score = 0;
+  // bayes.top_tokens is left to Classify, which overwrites the clue strings in place.
+  verdict->times = StageTimes{};
+  verdict->notes.clear();
+  verdict->error = false;
 }
 
 class EngineImpl final : public Engine {
@@ -69,7 +89,13 @@ class EngineImpl final : public Engine {
     return Score(raw, thresholds, ScoreOptions{});
   }
   ScoreResult Score(std::string_view raw, const Thresholds& thresholds,
-                    const ScoreOptions& options) const override;
+                    const ScoreOptions& options) const override {
+    ScoreResult result;
+    ScoreInto(raw, thresholds, options, &result);
+    return result;
+  }
+  void ScoreInto(std::string_view raw, const Thresholds& thresholds, const ScoreOptions& options,
+                 ScoreResult* result) const override;
 
   const Config& config() const override { return config_; }
   const std::vector<std::string>& warnings() const override { return warnings_; }
@@ -132,6 +158,7 @@ void EngineImpl::ScoreParsed(const mime::Message& message, const ScoreOptions& o
   start = Clock::now();
   if (!bayes_) {
     verdict->bayes.status = "disabled in the configuration";
+    verdict->bayes.top_tokens.clear();
   } else {
     bayes_->Classify(message, options.explain, &verdict->bayes);
     if (verdict->bayes.available) {
@@ -144,12 +171,15 @@ void EngineImpl::ScoreParsed(const mime::Message& message, const ScoreOptions& o
   verdict->times.bayes_us = MicrosSince(start);
 }
 
-ScoreResult EngineImpl::Score(std::string_view raw, const Thresholds& thresholds,
-                              const ScoreOptions& options) const {
+void EngineImpl::ScoreInto(std::string_view raw, const Thresholds& thresholds,
+                           const ScoreOptions& options, ScoreResult* result) const {
   const auto start = Clock::now();
-  ScoreResult result;
-  result.facts.size = raw.size();
-  Verdict& verdict = result.verdict;
+  result->facts.size = raw.size();
+  result->facts.message_id.clear();  // stay empty if parsing throws
+  result->facts.subject.clear();
+  result->facts.from.clear();
+  Verdict& verdict = result->verdict;
+  ResetVerdict(&verdict);
   try {
     if (raw.size() > config_.scoring.max_scan_bytes) {
       raw = raw.substr(0, config_.scoring.max_scan_bytes);
@@ -158,15 +188,17 @@ ScoreResult EngineImpl::Score(std::string_view raw, const Thresholds& thresholds
     auto mime_start = Clock::now();
     const mime::Message& message = ThreadParser(config_.scoring.limits).Parse(raw);
     verdict.times.mime_us = MicrosSince(mime_start);
-    result.facts.message_id = HeaderValue(message, "Message-ID");
-    result.facts.subject = HeaderValue(message, "Subject");
-    result.facts.from = HeaderValue(message, "From");
+    HeaderValueInto(message, "Message-ID", &result->facts.message_id);
+    HeaderValueInto(message, "Subject", &result->facts.subject);
+    HeaderValueInto(message, "From", &result->facts.from);
     ScoreParsed(message, options, &verdict);
     FinalizeVerdict(thresholds, &verdict);
   } catch (const std::exception& e) {
+    verdict.bayes.top_tokens.clear();
     verdict.error = true;
     verdict.notes.push_back(std::string("internal error: ") + e.what());
   } catch (...) {
+    verdict.bayes.top_tokens.clear();
     verdict.error = true;
     verdict.notes.push_back("internal error: unknown exception");
   }
@@ -177,7 +209,6 @@ ScoreResult EngineImpl::Score(std::string_view raw, const Thresholds& thresholds
                             std::to_string(config_.scoring.time_budget_ms) + " ms");
   }
   if (verdict.error) verdict.action = ErrorAction(config_.on_error);
-  return result;
 }
 
 }  // namespace

@@ -66,6 +66,14 @@ class Engine {
   // Same, explaining as much as `options` asks.
   virtual ScoreResult Score(std::string_view raw, const Thresholds& thresholds,
                             const ScoreOptions& options) const = 0;
+  // Same, into *result, whose buffers are reused: its strings and vectors keep their
+  // capacity, so a caller that keeps one ScoreResult per thread (the CLI's loop, a daemon's
+  // session) does not allocate them again for every message. Everything in *result is
+  // overwritten; nothing of the previous message survives.
+  virtual void ScoreInto(std::string_view raw, const Thresholds& thresholds,
+                         const ScoreOptions& options, ScoreResult* result) const {
+    *result = Score(raw, thresholds, options);
+  }
 
   virtual const Config& config() const = 0;
 

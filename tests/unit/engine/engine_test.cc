@@ -175,6 +175,66 @@ TEST_F(EngineTest, ScoresFromManyThreads) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// Everything of a result but the stage times, which differ from run to run.
+void ExpectSameResult(const ScoreResult& a, const ScoreResult& b) {
+  EXPECT_EQ(a.verdict.score, b.verdict.score);
+  EXPECT_EQ(a.verdict.action, b.verdict.action);
+  ASSERT_EQ(a.verdict.hits.size(), b.verdict.hits.size());
+  for (size_t i = 0; i < a.verdict.hits.size(); ++i) {
+    EXPECT_EQ(a.verdict.hits[i].id, b.verdict.hits[i].id);
+    EXPECT_EQ(a.verdict.hits[i].matched, b.verdict.hits[i].matched);
+    EXPECT_EQ(a.verdict.hits[i].count, b.verdict.hits[i].count);
+  }
+  EXPECT_EQ(a.verdict.bayes.available, b.verdict.bayes.available);
+  EXPECT_EQ(a.verdict.bayes.status, b.verdict.bayes.status);
+  EXPECT_EQ(a.verdict.bayes.probability, b.verdict.bayes.probability);
+  EXPECT_EQ(a.verdict.bayes.score, b.verdict.bayes.score);
+  EXPECT_EQ(a.verdict.bayes.top_tokens, b.verdict.bayes.top_tokens);
+  EXPECT_EQ(a.verdict.notes, b.verdict.notes);
+  EXPECT_EQ(a.verdict.error, b.verdict.error);
+  EXPECT_EQ(a.facts.message_id, b.facts.message_id);
+  EXPECT_EQ(a.facts.subject, b.facts.subject);
+  EXPECT_EQ(a.facts.from, b.facts.from);
+  EXPECT_EQ(a.facts.size, b.facts.size);
+}
+
+// A reused ScoreResult must carry nothing of the previous message: each message scored
+// into the same result equals a fresh Score() of it, whatever came before (hits or none,
+// clues or none, notes or none, headers present or absent, explained or not).
+TEST_F(EngineTest, ScoreIntoAReusedResultEqualsAFreshScore) {
+  TrainModel(20);
+  config_.scoring.max_scan_bytes = 400;
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine);
+  const std::vector<std::string> messages = {
+      Mail("offer now", "cheap viagra pills discount"),
+      "Subject: bare\r\n\r\nno other headers at all\r\n",
+      Mail("notes again", "the agenda for the meeting"),
+      Mail("long", std::string(1000, 'a') + " viagra"),  // truncated: a note
+      std::string("\0\0\xff", 3),
+      Mail("offer again", "cheap viagra pills"),
+  };
+  const Thresholds& thresholds = engine->config().scoring.thresholds;
+  ScoreOptions explain;
+  explain.explain = true;
+  for (const ScoreOptions& options : {ScoreOptions{}, explain}) {
+    ScoreResult reused;
+    for (int round = 0; round < 2; ++round) {
+      for (const std::string& raw : messages) {
+        SCOPED_TRACE(raw.substr(0, 60));
+        engine->ScoreInto(raw, thresholds, options, &reused);
+        ExpectSameResult(reused, engine->Score(raw, thresholds, options));
+      }
+    }
+  }
+  // The verdicts did differ, so the comparison above could fail.
+  ScoreResult a, b;
+  engine->ScoreInto(messages[0], thresholds, {}, &a);
+  engine->ScoreInto(messages[1], thresholds, {}, &b);
+  EXPECT_NE(a.verdict.hits.size(), b.verdict.hits.size());
+  EXPECT_NE(a.facts.message_id, b.facts.message_id);
+}
+
 TEST_F(EngineTest, NoRuleFilesLoadsButWarns) {
   config_.scoring.rule_files.clear();
   auto engine = OpenEngine();
