@@ -5,17 +5,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 namespace sluice::rules {
 namespace {
 
 constexpr const char kCachePrefix[] = "sluice-rules-";
 constexpr const char kCacheSuffix[] = ".hsdb";
+constexpr const char kChecksSuffix[] = ".checks";
 
 std::string CacheKey(const std::vector<HsPattern>& patterns) {
   hs_platform_info_t platform{};
@@ -64,26 +67,87 @@ HsDatabasePtr ReadCache(const std::string& path) {
   return HsDatabasePtr(db);
 }
 
-void WriteCache(const std::string& path, const hs_database_t* db) {
-  char* bytes = nullptr;
-  size_t length = 0;
-  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return;
-  // Write a temporary then rename: a reader never sees half a file.
+// Writes a temporary then renames it: a reader never sees half a file. Failures are silent
+// (the caller has what it needs in memory; the cache only saves time).
+void WriteFileAtomically(const std::string& path, const char* bytes, size_t length) {
   std::string temp = path + ".tmp." + std::to_string(getpid());
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out.write(bytes, static_cast<std::streamsize>(length));
     if (!out) {
-      free(bytes);
       std::error_code ignored;
       std::filesystem::remove(temp, ignored);
       return;
     }
   }
-  free(bytes);
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
   if (ec) std::filesystem::remove(temp, ec);
+}
+
+void WriteCache(const std::string& path, const hs_database_t* db) {
+  char* bytes = nullptr;
+  size_t length = 0;
+  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return;
+  WriteFileAtomically(path, bytes, length);
+  free(bytes);
+}
+
+// The checks file: "sluice-checks 1 COUNT SUM\n", then per pattern "MAX_WIDTH LENGTH\n" and
+// LENGTH bytes of the problem text and "\n". SUM is FNV-1a over everything after the first
+// line, so a damaged file (a flipped width would narrow excerpt re-matches wrongly) is
+// recomputed, never trusted.
+constexpr const char kChecksMagic[] = "sluice-checks 1";
+
+uint64_t Fnv1a(std::string_view bytes) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+std::string FormatChecks(const std::vector<HsPatternCheck>& checks) {
+  std::string body;
+  for (const auto& c : checks) {
+    body += std::to_string(c.max_width) + " " + std::to_string(c.problem.size()) + "\n";
+    body += c.problem;
+    body += '\n';
+  }
+  return std::string(kChecksMagic) + " " + std::to_string(checks.size()) + " " +
+         std::to_string(Fnv1a(body)) + "\n" + body;
+}
+
+// Parses a checks file for `count` patterns; false when it is not exactly that.
+bool ParseChecks(const std::string& bytes, size_t count, std::vector<HsPatternCheck>* out) {
+  size_t eol = bytes.find('\n');
+  if (eol == std::string::npos) return false;
+  std::istringstream head(bytes.substr(0, eol));
+  std::string magic, version;
+  size_t stored_count = 0;
+  uint64_t sum = 0;
+  if (!(head >> magic >> version >> stored_count >> sum)) return false;
+  if (magic + " " + version != kChecksMagic || stored_count != count) return false;
+  std::string_view body(bytes);
+  body.remove_prefix(eol + 1);
+  if (Fnv1a(body) != sum) return false;
+  out->clear();
+  size_t pos = 0;
+  for (size_t i = 0; i < count; ++i) {
+    size_t line_end = body.find('\n', pos);
+    if (line_end == std::string_view::npos) return false;
+    unsigned long long width = 0;
+    size_t length = 0;
+    if (std::sscanf(std::string(body.substr(pos, line_end - pos)).c_str(), "%llu %zu", &width,
+                    &length) != 2 ||
+        width > UINT_MAX || line_end + 1 + length + 1 > body.size()) {
+      return false;
+    }
+    HsPatternCheck check;
+    check.max_width = static_cast<unsigned>(width);
+    check.problem.assign(body.substr(line_end + 1, length));
+    out->push_back(std::move(check));
+    pos = line_end + 1 + length + 1;
+  }
+  return pos == body.size();
 }
 
 }  // namespace
@@ -123,6 +187,38 @@ HsCompileResult CompileHsDatabase(const std::vector<HsPattern>& patterns,
   return result;
 }
 
+std::vector<HsPatternCheck> CheckHsPatterns(const std::vector<HsPattern>& patterns,
+                                            const std::string& cache_dir, std::string* cache_file) {
+  std::vector<HsPatternCheck> checks;
+  std::string path;
+  if (cache_file) cache_file->clear();
+  if (!cache_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cache_dir, ec);
+    std::string name = kCachePrefix + CacheKey(patterns) + kChecksSuffix;
+    if (cache_file) *cache_file = name;
+    path = cache_dir + "/" + name;
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      std::stringstream buffer;
+      buffer << in.rdbuf();
+      if (ParseChecks(buffer.str(), patterns.size(), &checks)) return checks;
+    }
+  }
+  checks.clear();
+  checks.reserve(patterns.size());
+  for (const auto& p : patterns) {
+    HsPatternCheck check;
+    check.problem = CheckHsPattern(p.pattern, p.flags, &check.max_width);
+    checks.push_back(std::move(check));
+  }
+  if (!path.empty()) {
+    std::string bytes = FormatChecks(checks);
+    WriteFileAtomically(path, bytes.data(), bytes.size());
+  }
+  return checks;
+}
+
 std::string CheckHsPattern(const std::string& pattern, unsigned flags, unsigned* max_width) {
   hs_expr_info_t* info = nullptr;
   hs_compile_error_t* error = nullptr;
@@ -144,9 +240,11 @@ size_t RemoveStaleCacheFiles(const std::string& cache_dir, const std::vector<std
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(cache_dir, ec)) {
     std::string name = entry.path().filename().string();
-    bool cache_file = name.size() > sizeof(kCacheSuffix) &&
-                      name.compare(name.size() - (sizeof(kCacheSuffix) - 1),
-                                   sizeof(kCacheSuffix) - 1, kCacheSuffix) == 0;
+    auto ends_with = [&](std::string_view suffix) {
+      return name.size() > suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    bool cache_file = ends_with(kCacheSuffix) || ends_with(kChecksSuffix);
     bool temp_file = name.find(".tmp.") != std::string::npos;
     bool ours = name.rfind(kCachePrefix, 0) == 0 && (cache_file || temp_file);
     if (!ours || keep_set.count(name)) continue;

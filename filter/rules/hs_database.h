@@ -13,6 +13,7 @@
 
 #include <hs/hs.h>
 
+#include <climits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,21 @@ HsCompileResult CompileHsDatabase(const std::vector<HsPattern>& patterns,
 // max_width is not null, *max_width is the longest match in bytes (UINT_MAX: unbounded).
 std::string CheckHsPattern(const std::string& pattern, unsigned flags,
                            unsigned* max_width = nullptr);
+
+// One pattern's CheckHsPattern outcome: problem "" when Hyperscan accepts it.
+struct HsPatternCheck {
+  std::string problem;
+  unsigned max_width = UINT_MAX;
+};
+
+// CheckHsPattern for every pattern (flags and pattern; ids only enter the file name), in
+// order. The outcomes depend only on Hyperscan and the patterns, so with a cache_dir they are
+// kept in a file named by the same kind of content hash as the databases (sluice-rules-*.checks):
+// a restart reads them instead of parsing every pattern again (a third of a warm start). A missing,
+// damaged or mismatched file is recomputed and rewritten. *cache_file (may be null) gets the file
+// name used, "" without a cache_dir, for RemoveStaleCacheFiles' keep list.
+std::vector<HsPatternCheck> CheckHsPatterns(const std::vector<HsPattern>& patterns,
+                                            const std::string& cache_dir, std::string* cache_file);
 
 // Removes cache files in cache_dir that are not in `keep` (file names). Returns how many.
 size_t RemoveStaleCacheFiles(const std::string& cache_dir, const std::vector<std::string>& keep);

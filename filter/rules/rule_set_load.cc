@@ -130,7 +130,27 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
     fact_slots[std::string(FactNames()[f].name)] = static_cast<uint32_t>(set->rules_.size()) + f;
   }
 
-  // Pattern rules: group by target, check each pattern with Hyperscan, fall back to PCRE2.
+  // `words` over body and rawbody scan a copy of the text with whitespace runs made one
+  // ' ' (built once per message), where a phrase is one literal: same matches, cheaper.
+  // Scan patterns first, so that all of them are checked with Hyperscan in one (cached) go.
+  std::vector<HsPattern> to_check;
+  std::vector<bool> collapsed(set->rules_.size(), false);
+  std::vector<size_t> check_of(set->rules_.size(), 0);
+  for (uint32_t i = 0; i < set->rules_.size(); ++i) {
+    CompiledRule& compiled = set->rules_[i];
+    const Rule& rule = compiled.rule;
+    if (rule.kind == TargetKind::kMeta) continue;
+    collapsed[i] = (rule.kind == TargetKind::kBody || rule.kind == TargetKind::kRawBody) &&
+                   rule.from_words && WordsSurviveCollapsing(rule.words);
+    compiled.scan_pattern = collapsed[i] ? WordsToPattern(rule.words, true) : rule.pattern;
+    check_of[i] = to_check.size();
+    to_check.push_back({compiled.scan_pattern, HsFlags(rule), i});
+  }
+  std::string checks_file;
+  const std::vector<HsPatternCheck> checks =
+      CheckHsPatterns(to_check, options.cache_dir, &checks_file);
+
+  // Pattern rules: group by target, take each pattern's check, fall back to PCRE2.
   std::map<std::string, uint32_t> group_of;
   std::vector<bool> referenced(set->rules_.size(), false);
   for (uint32_t i = 0; i < set->rules_.size(); ++i) {
@@ -161,11 +181,7 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
       compiled.meta = std::move(expr.value());
       continue;
     }
-    // `words` over body and rawbody scan a copy of the text with whitespace runs made one
-    // ' ' (built once per message), where a phrase is one literal: same matches, cheaper.
-    const bool collapse = (rule.kind == TargetKind::kBody || rule.kind == TargetKind::kRawBody) &&
-                          rule.from_words && WordsSurviveCollapsing(rule.words);
-    compiled.scan_pattern = collapse ? WordsToPattern(rule.words, true) : rule.pattern;
+    const bool collapse = collapsed[i];
     std::string group_key = collapse ? rule.target + " (space collapsed)" : rule.target;
     auto [it, added] = group_of.emplace(group_key, static_cast<uint32_t>(set->groups_.size()));
     if (added) {
@@ -196,9 +212,9 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
     compiled.group = it->second;
     set->groups_[it->second].rules.push_back(i);
 
-    unsigned max_width = UINT32_MAX;
-    std::string hs_problem = CheckHsPattern(compiled.scan_pattern, HsFlags(rule), &max_width);
-    compiled.max_width = max_width;
+    const HsPatternCheck& check = checks[check_of[i]];
+    const std::string& hs_problem = check.problem;
+    compiled.max_width = check.max_width;
     // JIT for all: excerpts re-match every rule that hits, so this is on the scan path too.
     Status pcre = compiled.regex.Compile(compiled.scan_pattern, rule.flags, true);
     if (hs_problem.empty()) continue;
@@ -266,6 +282,7 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
     finish_warnings();
     return Refuse(errors);
   }
+  if (!checks_file.empty()) cache_files.push_back(checks_file);
   RemoveStaleCacheFiles(options.cache_dir, cache_files);
 
   for (uint32_t i = 0; i < set->rules_.size(); ++i) {
