@@ -180,7 +180,7 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
       for (uint32_t slot : group.header_slots) JoinValues(state.header_values[slot], &state.text);
       scan_text(state.text, 1);
     } else {
-      ForEachTargetText(message, group.kind, group.header_name, &state.text, scan_text);
+      ForEachTargetText(message, group.kind, &state.text, scan_text);
     }
   }
 

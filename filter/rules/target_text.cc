@@ -10,32 +10,6 @@
 #include <vector>
 
 namespace sluice::rules {
-namespace {
-
-// ASCII case-insensitive equality: header names are ASCII, and <cctype>'s tolower goes
-// through the locale for every byte.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// Values of every top-level header named `name`, one per line, into *out.
-void JoinHeaderValues(const mime::Message& message, std::string_view name, std::string* out) {
-  if (message.parts.empty()) return;
-  for (const auto& header : message.headers()) {
-    if (!EqualsIgnoreCase(header.name, name)) continue;
-    if (!out->empty()) out->push_back('\n');
-    out->append(header.value);
-  }
-}
-
-}  // namespace
 
 // Visits each distinct URL once with its number of copies. Messages carry few URLs (tens),
 // so a linear search per URL is cheaper than hashing; a message with more than
@@ -62,27 +36,9 @@ void ForEachDistinctUrl(const mime::Message& message,
   for (const auto& [text, copies] : distinct) visit(text, copies);
 }
 
-void ForEachTargetText(const mime::Message& message, TargetKind kind, std::string_view header_name,
-                       std::string* scratch,
+void ForEachTargetText(const mime::Message& message, TargetKind kind, std::string* scratch,
                        const std::function<void(std::string_view, uint32_t)>& visit) {
   switch (kind) {
-    case TargetKind::kSubject:
-    case TargetKind::kFrom:
-    case TargetKind::kHeader: {
-      scratch->clear();
-      std::string_view name = kind == TargetKind::kSubject ? "Subject"
-                              : kind == TargetKind::kFrom  ? "From"
-                                                           : header_name;
-      JoinHeaderValues(message, name, scratch);
-      visit(*scratch, 1);
-      return;
-    }
-    case TargetKind::kTo:
-      scratch->clear();
-      JoinHeaderValues(message, "To", scratch);
-      JoinHeaderValues(message, "Cc", scratch);
-      visit(*scratch, 1);
-      return;
     case TargetKind::kHeaders:
       scratch->clear();
       if (!message.parts.empty()) {
@@ -117,6 +73,10 @@ void ForEachTargetText(const mime::Message& message, TargetKind kind, std::strin
         }
       }
       return;
+    case TargetKind::kSubject:  // one walk over the headers serves these: HeaderValueIndex
+    case TargetKind::kFrom:
+    case TargetKind::kTo:
+    case TargetKind::kHeader:
     case TargetKind::kMeta:
       return;
   }
