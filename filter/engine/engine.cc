@@ -54,19 +54,23 @@ void HeaderValueInto(const mime::Message& message, std::string_view name, std::s
   }
 }
 
-// Empties a verdict for the next message without giving back its buffers.
+// Empties a verdict for the next message without giving back its buffers: every field is
+// reset from a fresh Verdict (so a field added later is reset too), then the emptied
+// containers are moved back. bayes.top_tokens keeps its entries: Classify overwrites the
+// clue strings in place, and the paths that do not classify clear it.
 void ResetVerdict(Verdict* verdict) {
-  verdict->score = 0;
-  verdict->action = Action::kAccept;
-  verdict->hits.clear();
-  verdict->bayes.available = false;
-  verdict->bayes.status.clear();
-  verdict->bayes.probability = 0.5;
-  verdict->bayes.score = 0;
-  // bayes.top_tokens is left to Classify, which overwrites the clue strings in place.
-  verdict->times = StageTimes{};
-  verdict->notes.clear();
-  verdict->error = false;
+  auto hits = std::move(verdict->hits);
+  auto notes = std::move(verdict->notes);
+  auto status = std::move(verdict->bayes.status);
+  auto top_tokens = std::move(verdict->bayes.top_tokens);
+  hits.clear();
+  notes.clear();
+  status.clear();
+  *verdict = Verdict{};
+  verdict->hits = std::move(hits);
+  verdict->notes = std::move(notes);
+  verdict->bayes.status = std::move(status);
+  verdict->bayes.top_tokens = std::move(top_tokens);
 }
 
 class EngineImpl final : public Engine {
