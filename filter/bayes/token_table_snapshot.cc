@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "filter/bayes/token_table.h"
+#include "filter/util/atomic_file.h"
 
 namespace sluice::bayes {
 namespace {
@@ -38,18 +39,6 @@ bool ReadAll(int fd, void* out, size_t bytes) {
   auto* p = static_cast<char*>(out);
   while (bytes > 0) {
     const ssize_t n = ::read(fd, p, bytes);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    bytes -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool WriteAll(int fd, const void* data, size_t bytes) {
-  const auto* p = static_cast<const char*>(data);
-  while (bytes > 0) {
-    const ssize_t n = ::write(fd, p, bytes);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     p += n;
@@ -95,22 +84,10 @@ Status TokenTable::Write(const std::string& path, const SnapshotHeader& stamp) c
   header.size = size_;
   header.zero = zero_;
   header.checksum = Checksum(slots_.data(), slots_.size() * sizeof(Slot));
-  const std::string temp = path + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Io("cannot write " + temp + ": " + std::strerror(errno));
-  const bool written = WriteAll(fd, &header, sizeof header) &&
-                       WriteAll(fd, slots_.data(), slots_.size() * sizeof(Slot));
-  const int saved_errno = errno;
-  if (::close(fd) != 0 || !written) {
-    ::unlink(temp.c_str());
-    return Status::Io("cannot write " + temp + ": " + std::strerror(saved_errno));
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int rename_errno = errno;
-    ::unlink(temp.c_str());
-    return Status::Io("cannot rename " + temp + ": " + std::strerror(rename_errno));
-  }
-  return Status::Ok();
+  return WriteFileAtomically(
+      path, {std::string_view(reinterpret_cast<const char*>(&header), sizeof header),
+             std::string_view(reinterpret_cast<const char*>(slots_.data()),
+                              slots_.size() * sizeof(Slot))});
 }
 
 Result<std::shared_ptr<const TokenTable>> TokenTable::LoadSnapshot(const TokenStore& store,

@@ -2,7 +2,6 @@
 #include "filter/rules/hs_database.h"
 
 #include <openssl/evp.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -12,6 +11,8 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+
+#include "filter/util/atomic_file.h"
 
 namespace sluice::rules {
 namespace {
@@ -67,29 +68,12 @@ HsDatabasePtr ReadCache(const std::string& path) {
   return HsDatabasePtr(db);
 }
 
-// Writes a temporary then renames it: a reader never sees half a file. Failures are silent
-// (the caller has what it needs in memory; the cache only saves time).
-void WriteFileAtomically(const std::string& path, const char* bytes, size_t length) {
-  std::string temp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(bytes, static_cast<std::streamsize>(length));
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-      return;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) std::filesystem::remove(temp, ec);
-}
-
 void WriteCache(const std::string& path, const hs_database_t* db) {
   char* bytes = nullptr;
   size_t length = 0;
   if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return;
-  WriteFileAtomically(path, bytes, length);
+  // Failure is silent: the database is in memory; the cache only saves the next start time.
+  (void)WriteFileAtomically(path, {std::string_view(bytes, length)});
   free(bytes);
 }
 
@@ -213,8 +197,7 @@ std::vector<HsPatternCheck> CheckHsPatterns(const std::vector<HsPattern>& patter
     checks.push_back(std::move(check));
   }
   if (!path.empty()) {
-    std::string bytes = FormatChecks(checks);
-    WriteFileAtomically(path, bytes.data(), bytes.size());
+    (void)WriteFileAtomically(path, {FormatChecks(checks)});  // failure only costs time
   }
   return checks;
 }
