@@ -49,11 +49,11 @@
 
 #include "filter/engine/snapshot_holder.h"
 #include "filter/milter/message_buffer.h"
-#include "filter/milter/networks.h"
 #include "filter/milter/privileges.h"
 #include "filter/milter/read_ahead.h"
 #include "filter/milter/reply_plan.h"
 #include "filter/milter/socket_tuning.h"
+#include "filter/util/network_list.h"
 
 namespace sluice::milter {
 namespace {
@@ -72,6 +72,12 @@ struct Shared {
   SnapshotHolder<const NetworkList> trusted;  // swapped by Reload; TSan-clean
 };
 Shared* g_shared = nullptr;
+
+Result<NetworkList> ParseTrustedNetworks(const Config& config) {
+  auto nets = NetworkList::Parse(config.milter.trusted_networks);
+  if (!nets.ok()) return Status::Invalid("milter.trusted_networks: " + nets.status().message());
+  return nets;
+}
 
 void Warn(const char* what, const std::string& detail) {
   std::fprintf(stderr, "sluice: milter: %s: %s\n", what, detail.c_str());
@@ -462,7 +468,7 @@ class LibMilter final : public Milter {
   }
   void Stop() override { smfi_stop(); }
   Status Reload(const Config& config) override {
-    auto nets = NetworkList::Parse(config.milter.trusted_networks);
+    auto nets = ParseTrustedNetworks(config);
     if (!nets.ok()) return nets.status();
     g_shared->trusted.Set(std::make_shared<const NetworkList>(std::move(*nets)));
     return Status::Ok();
@@ -501,7 +507,7 @@ Result<std::unique_ptr<Milter>> Milter::Open(const Config& config, EngineHolder*
       sock.rfind("local:", 0) != 0) {
     return Status::Invalid("milter.socket \"" + sock + "\": expected inet:PORT@HOST or unix:/path");
   }
-  auto nets = NetworkList::Parse(config.milter.trusted_networks);
+  auto nets = ParseTrustedNetworks(config);
   if (!nets.ok()) return nets.status();
 
   auto* shared = new Shared;

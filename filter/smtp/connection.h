@@ -19,7 +19,7 @@
 #include "filter/config/config.h"
 #include "filter/engine/engine_holder.h"
 #include "filter/log/score_log.h"
-#include "filter/smtp/network_list.h"
+#include "filter/util/network_list.h"
 
 namespace sluice::smtp {
 
