@@ -97,3 +97,13 @@ wait_sink() {
   done
   return 1
 }
+
+# wait_maillog TEXT [SECONDS]: postlogd writes the log after the fact; wait for TEXT in it.
+wait_maillog() {
+  local i
+  for i in $(seq $((${2:-15} * 10))); do
+    grep -qF -- "$1" "$W/pfx/maillog" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}

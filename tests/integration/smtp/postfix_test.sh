@@ -34,7 +34,7 @@ check "... delivered to the accepted ones" wait_sink "X-Rcpt-Args: <carol@smtpsi
 check "8-bit/SMTPUTF8 through Postfix" $CLIENT utf8 "$PROXY_PORT"
 # Postfix took the UTF-8 envelope from sluice (smtp-sink, the last hop, lacks SMTPUTF8, so
 # Postfix bounces it there: that is Postfix's business, sluice passed it on).
-check "... Postfix queued the UTF-8 envelope" grep -q "from=<jürgen@example.org>" "$W/pfx/maillog"
+check "... Postfix queued the UTF-8 envelope" wait_maillog "from=<jürgen@example.org>"
 
 # Behind Postfix (smtpd_proxy_filter), with XFORWARD.
 out=$("${SWAKS[@]}" --port "$PF_FRONT" --helo client-xfwd.test --h-Subject "behind postfix" \
