@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
 # sendmail.sh - sluice behind a real sendmail 8.17 (INPUT_MAIL_FILTER), mail sent with swaks,
-# relayed to smtp-sink. sendmail-bin conflicts with postfix, so its .debs are unpacked (not
-# installed) into the build tree once (needs the Debian mirror; skipped if unreachable), and
-# it runs in a private mount+UTS namespace with its own /etc/hosts, so it never does DNS
-# (mta-recipes.md §3). Asserts headers, Subject rewrite, 550 for GTUBE, the score-log line
-# (sendmail hands over the queue id at MAIL FROM) and 451 from sendmail with the milter down.
+# relayed to smtp-sink. sendmail is unpacked into the build tree once (needs the Debian
+# mirror; skipped if unreachable) and runs without DNS: ../common/sendmail_fixture.sh.
+# Asserts headers, Subject rewrite, 550 for GTUBE, the score-log line (sendmail hands over
+# the queue id at MAIL FROM) and 451 from sendmail with the milter down.
 # Usage: sendmail.sh BUILD_DIR
 BUILD=$(cd "${1:?usage: sendmail.sh BUILD_DIR}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
+source "$HERE/../common/sendmail_fixture.sh"
 
 SMROOT=$BUILD/test-mta/sendmail-root
 SM=$SMROOT/usr/libexec/sendmail/sendmail
-if [ ! -x "$SM" ] && [ -z "${SLUICE_IN_NETNS:-}" ]; then  # before entering the netns: it downloads
-  mkdir -p "$BUILD/test-mta/sendmail-debs"
-  (cd "$BUILD/test-mta/sendmail-debs" && apt-get download sendmail-bin sendmail-cf >/dev/null 2>&1) &&
-    for d in "$BUILD"/test-mta/sendmail-debs/*.deb; do dpkg-deb -x "$d" "$SMROOT"; done
-fi
+[ -n "${SLUICE_IN_NETNS:-}" ] || sm_unpack "$SMROOT"  # before entering the netns: it downloads
 fx_netns "$@"
 fx_init sendmail
 [ -x "$SM" ] || skip "sendmail not unpacked (apt-get download sendmail-bin sendmail-cf failed)"
@@ -29,47 +25,8 @@ fx_sluice_config "$W/s.yaml" "inet:$MPORT@127.0.0.1"
 fx_sluice_start "$W/s.yaml" || exit 1
 
 S=$W/sm
-mkdir -p "$S/mqueue"
-chmod 700 "$S/mqueue"
-: >"$S/aliases"
-printf 'hosts files\naliases files\n' >"$S/service.switch"
-printf '127.0.0.1 mx.test.example localhost\n::1 mx.test.example localhost\n' >"$S/hosts"
-printf 'nameserver 127.0.0.1\n' >"$S/resolv.conf"
-CFDIR=$SMROOT/usr/share/sendmail/cf
-cat >"$S/test.mc" <<MC
-divert(0)dnl
-include(\`$CFDIR/m4/cf.m4')dnl
-OSTYPE(\`linux')dnl
-define(\`confDOMAIN_NAME', \`mx.test.example')dnl
-define(\`QUEUE_DIR', \`$S/mqueue')dnl
-define(\`ALIAS_FILE', \`$S/aliases')dnl
-define(\`STATUS_FILE', \`$S/statistics')dnl
-define(\`HELP_FILE', \`$SMROOT/etc/mail/helpfile')dnl
-define(\`confPID_FILE', \`$S/sendmail.pid')dnl
-define(\`confSERVICE_SWITCH_FILE', \`$S/service.switch')dnl
-define(\`confDONT_PROBE_INTERFACES', \`True')dnl
-define(\`confDONT_BLAME_SENDMAIL', \`MapInUnsafeDirPath')dnl
-define(\`confDEF_USER_ID', \`mail:mail')dnl
-define(\`confTO_IDENT', \`0s')dnl
-define(\`SMART_HOST', \`relay:[127.0.0.1]')dnl
-define(\`RELAY_MAILER_ARGS', \`TCP \$h $SINK')dnl
-define(\`ESMTP_MAILER_ARGS', \`TCP \$h $SINK')dnl
-FEATURE(\`no_default_msa')dnl
-FEATURE(\`nocanonify')dnl
-FEATURE(\`accept_unresolvable_domains')dnl
-FEATURE(\`accept_unqualified_senders')dnl
-FEATURE(\`promiscuous_relay')dnl
-DAEMON_OPTIONS(\`Port=$SMTP, Addr=127.0.0.1, Family=inet, Name=MTA-test')dnl
-INPUT_MAIL_FILTER(\`sluice', \`S=inet:$MPORT@127.0.0.1, F=T, T=C:5s;S:10s;R:10s;E:30s')dnl
-MAILER(\`local')dnl
-MAILER(\`smtp')dnl
-MC
-m4 "$S/test.mc" >"$S/test.cf" || exit 1
-unshare --mount --uts --propagation private -- /bin/sh -c "
-  mount --bind '$S/hosts' /etc/hosts && mount --bind '$S/resolv.conf' /etc/resolv.conf &&
-  hostname mx.test.example && '$SM' -C '$S/test.cf' -bi >/dev/null 2>&1;
-  exec '$SM' -C '$S/test.cf' -bD -q1m -X '$S/traffic.log'" >"$S/sendmail.out" 2>&1 &
-PIDS+=($!)
+sm_start "$SMROOT" "$S" $SMTP $SINK \
+  "INPUT_MAIL_FILTER(\`sluice', \`S=inet:$MPORT@127.0.0.1, F=T, T=C:5s;S:10s;R:10s;E:30s')dnl" || exit 1
 fx_wait_port $SMTP 20 || { cat "$S/sendmail.out"; exit 1; }
 
 send() {  # send TAG MSGID SUBJECT BODY

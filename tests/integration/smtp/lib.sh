@@ -85,6 +85,15 @@ sink_count() { find "$W/sink" -type f 2>/dev/null | wc -l; }
 
 # sink_has TEXT: some delivered message contains TEXT (fixed string).
 sink_has() { grep -rqF -- "$1" "$W/sink" 2>/dev/null; }
+# wait_sink TEXT [SECONDS]: MTAs relay in the background; wait for TEXT in the sink.
+wait_sink() {
+  local i
+  for i in $(seq $((${2:-15} * 10))); do
+    sink_has "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 make_cert() {
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=sluice.test" \

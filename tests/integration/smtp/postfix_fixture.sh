@@ -88,16 +88,6 @@ pf_stop() {
   done
 }
 
-# wait_sink TEXT [SECONDS]: Postfix delivers asynchronously; wait for TEXT in the sink.
-wait_sink() {
-  local i
-  for i in $(seq $((${2:-15} * 10))); do
-    sink_has "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # wait_maillog TEXT [SECONDS]: postlogd writes the log after the fact; wait for TEXT in it.
 wait_maillog() {
   local i
