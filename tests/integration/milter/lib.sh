@@ -9,6 +9,7 @@ set -uo pipefail
 SRC=${SLUICE_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 BUILD=${BUILD:?BUILD (the build directory) must be set}
 SLUICE=$BUILD/sluice
+source "$(dirname "${BASH_SOURCE[0]}")/../common/postfix_fixture.sh"
 PIDS=()        # global, so the EXIT trap still sees it
 PASS=0
 FAIL=0
@@ -139,24 +140,8 @@ fx_sink_start() {  # fx_sink_start PORT: smtp-sink dumping each message into $W/
 fx_postfix_start() {
   local port=$1 sink=$2 milter=$3 default=${4:-tempfail}
   local P=$W/pfx
-  mkdir -p "$P/conf" "$P/queue" "$P/data"
-  chown postfix "$P/data"
-  cat >"$P/conf/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $P/queue
-data_directory = $P/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mx.test.example
-mydestination =
-mynetworks = 127.0.0.0/8
-maillog_file = $P/maillog
-maillog_file_prefixes = $P
-relay_domains = smtpsink.test
-transport_maps = inline:{smtpsink.test=smtp:[127.0.0.1]:$sink}
-smtp_dns_support_level = disabled
+  pfx_write_config "$P" "$sink"
+  cat >>"$P/conf/main.cf" <<CF
 smtpd_milters = $milter
 milter_default_action = $default
 milter_protocol = 6
@@ -164,46 +149,13 @@ milter_connect_timeout = 5s
 milter_content_timeout = 20s
 smtpd_recipient_restrictions = permit_mynetworks, reject
 message_size_limit = 20480000
-alias_maps =
-alias_database =
-biff = no
 CF
-  cat >"$P/conf/master.cf" <<CF
-127.0.0.1:$port inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n - - proxymap
-smtp      unix  - - n - - smtp
-relay     unix  - - n - - smtp
-showq     unix  n - n - - showq
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-CF
-  # Postfix waits ~2 s for a freshly written main.cf to "cool down" (mta-recipes.md §2).
-  touch -d '10 seconds ago' "$P/conf/main.cf" "$P/conf/master.cf"
-  postfix -c "$P/conf" check >"$P/check.out" 2>&1 || { cat "$P/check.out"; return 1; }
-  postfix -c "$P/conf" start >"$P/start.out" 2>&1 || { cat "$P/start.out"; return 1; }
+  echo "127.0.0.1:$port inet n - n - - smtpd" >>"$P/conf/master.cf"
+  pfx_start "$P" || return 1
   fx_wait_port "$port"
 }
 
-fx_postfix_stop() {
-  local pidfile=$W/pfx/queue/pid/master.pid pid i
-  [ -f "$pidfile" ] || return 0
-  pid=$(tr -d ' ' <"$pidfile")
-  kill -TERM "$pid" 2>/dev/null
-  for ((i = 0; i < 100; i++)); do fx_alive "$pid" || return 0; sleep 0.05; done
-}
+fx_postfix_stop() { pfx_stop "$W/pfx"; }
 
 # Mail files in the sink (smtp-sink -d writes one file per message).
 fx_sink_files() { find "$W/sink" -type f 2>/dev/null | sort; }
