@@ -55,6 +55,15 @@ fx_finish() {
 # Is a process alive (not a zombie)? PID 1 here reaps late, so kill -0 is not enough.
 fx_alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]; }
 
+# fx_eventually SECONDS COMMAND...: COMMAND succeeds within SECONDS (polled every 0.1 s), for
+# what a daemon does on its own time (e.g. dropping root after it bound its socket).
+fx_eventually() {
+  local n=$(($1 * 10)) i
+  shift
+  for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+
 fx_wait_port() {  # fx_wait_port PORT [SECONDS]
   local i
   for ((i = 0; i < ${2:-10} * 20; i++)); do
