@@ -267,6 +267,11 @@ class Loader {
          [&](auto& v, auto& k) { m.downstream_tls_name = Scalar<std::string>(v, k); });
     s.On("strip_client_spam_headers",
          [&](auto& v, auto& k) { m.strip_client_spam_headers = Scalar<bool>(v, k); });
+    s.On("io_threads", [&](auto& v, auto& k) {
+      const size_t n = Size(v, k);
+      if (n > 64) Fail(name_, v, k, "at most 64");
+      m.io_threads = static_cast<uint32_t>(n);
+    });
     s.Run();
   }
 

@@ -80,6 +80,10 @@ struct SmtpConfig {
   // Remove the client's own X-Spam-* headers before adding ours (a sender must not pre-set
   // X-Spam-Flag: NO).
   bool strip_client_spam_headers = true;
+  // Threads serving connections (and scoring small messages): 0 = one per core, at most 4.
+  // Fewer threads use less CPU per message when few sessions are open; more keep up with
+  // many. Read at start only (a reload does not change it).
+  uint32_t io_threads = 0;
 };
 
 struct LogConfig {

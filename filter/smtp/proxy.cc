@@ -89,6 +89,11 @@ unsigned ThreadCount() {
   return std::clamp(n, 1u, 4u);
 }
 
+// smtp.io_threads, 0 meaning one per core (at most 4).
+unsigned IoThreadCount(const SmtpConfig& smtp) {
+  return smtp.io_threads == 0 ? ThreadCount() : smtp.io_threads;
+}
+
 class ProxyImpl final : public Proxy {
  public:
   ProxyImpl(EngineHolder* engines, ScoreLog* log) : scorers_(ThreadCount()) {
@@ -131,7 +136,7 @@ Status ProxyImpl::Init(const Config& config) {
   if (!SplitHostPort(config.smtp.listen, &host, &port)) {
     return Status::Invalid("smtp.listen: expected HOST:PORT, got '" + config.smtp.listen + "'");
   }
-  unsigned threads = ThreadCount();
+  unsigned threads = IoThreadCount(config.smtp);
   for (unsigned i = 0; i < threads; ++i) ios_.push_back(std::make_unique<asio::io_context>(1));
   asio::error_code ec;
   asio::ip::address address = asio::ip::make_address(host, ec);
@@ -144,6 +149,9 @@ Status ProxyImpl::Init(const Config& config) {
   acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(*ios_[0]);
   acceptor_->open(endpoint.protocol(), ec);
   if (!ec) acceptor_->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  // Set once here: accepted sockets inherit TCP_NODELAY from the listener (Linux copies the
+  // listener's TCP options into each new connection), which saves a setsockopt per session.
+  if (!ec) acceptor_->set_option(asio::ip::tcp::no_delay(true), ec);
   if (!ec) acceptor_->bind(endpoint, ec);
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status::Io("smtp.listen " + config.smtp.listen + ": " + ec.message());
@@ -163,8 +171,13 @@ void ProxyImpl::Reload(const Config& config) {
                  settings.status().ToString().c_str());
     return;
   }
-  if (config.smtp.listen != settings_.load()->config.smtp.listen) {
+  std::shared_ptr<const ProxySettings> old = settings_.load();
+  const SmtpConfig& running = old->config.smtp;
+  if (config.smtp.listen != running.listen) {
     std::fprintf(stderr, "sluice smtp: smtp.listen changes need a restart\n");
+  }
+  if (IoThreadCount(config.smtp) != IoThreadCount(running)) {
+    std::fprintf(stderr, "sluice smtp: smtp.io_threads changes need a restart\n");
   }
   settings_.store(*settings);
 }
@@ -193,7 +206,6 @@ asio::awaitable<void> ProxyImpl::Serve(asio::ip::tcp::socket socket,
                                        asio::ip::tcp::endpoint endpoint) {
   std::shared_ptr<const ProxySettings> settings = settings_.load();
   asio::error_code ec;
-  socket.set_option(asio::ip::tcp::no_delay(true), ec);
   std::string ip = endpoint.address().to_string();
   const char* refusal = nullptr;
   {

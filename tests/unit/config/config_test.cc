@@ -15,6 +15,19 @@ TEST(ConfigTest, EmbeddedDefaultParses) {
   EXPECT_NE(config->scoring.rule_files[0].find("/rules/sluice.yaml"), std::string::npos);
   EXPECT_EQ(config->scoring.rule_files[0].find("${"), std::string::npos);
   EXPECT_EQ(config->milter.socket_mode, 0660u);
+  EXPECT_EQ(config->smtp.io_threads, 0u);  // one per core
+}
+
+TEST(ConfigTest, SmtpIoThreadsIsReadAndBounded) {
+  auto one = ParseConfig("smtp:\n  io_threads: 1\n", "c.yaml");
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->smtp.io_threads, 1u);
+  auto many = ParseConfig("smtp:\n  io_threads: 65\n", "c.yaml");
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.status().message(), "c.yaml:2: smtp.io_threads: at most 64");
+  auto huge = ParseConfig("smtp:\n  io_threads: 4294967297\n", "c.yaml");
+  EXPECT_FALSE(huge.ok());
+  EXPECT_FALSE(ParseConfig("smtp:\n  io_threads: -1\n", "c.yaml").ok());
 }
 
 TEST(ConfigTest, UnknownKeyIsRefusedWithLine) {
