@@ -4,10 +4,13 @@
 
 #include <pcre2.h>
 
+#include "filter/rules/newline_free.h"
+
 namespace sluice::rules {
 
 struct PcreRegex::Code {
   pcre2_code* code = nullptr;
+  bool within_a_line = false;
   ~Code() { pcre2_code_free(code); }
 };
 
@@ -45,8 +48,11 @@ Status PcreRegex::Compile(const std::string& pattern, const RuleFlags& flags, bo
   delete code_;
   code_ = new Code;
   code_->code = code;
+  code_->within_a_line = CannotMatchNewline(pattern, flags);
   return Status::Ok();
 }
+
+bool PcreRegex::matches_within_a_line() const { return code_ && code_->within_a_line; }
 
 namespace {
 

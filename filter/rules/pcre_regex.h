@@ -32,6 +32,9 @@ class PcreRegex {
 
   Status Compile(const std::string& pattern, const RuleFlags& flags, bool jit);
   bool compiled() const { return code_ != nullptr; }
+  // True when no match can contain '\n' (newline_free.h): a match then lies on one line,
+  // so a re-match may start at the line holding the earliest match end.
+  bool matches_within_a_line() const;
 
   // The first match starting the search at `start`: [begin, end) offsets into text.
   std::optional<std::pair<size_t, size_t>> Find(std::string_view text, size_t start) const;

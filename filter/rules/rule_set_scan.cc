@@ -11,6 +11,8 @@
 // (CollapseSpace), where a phrase like 'gift certificate' is one literal for Hyperscan.
 // Per-thread state (scratch, counters) lives in a thread_local and is reused, so a warm
 // thread allocates only the hits it returns.
+#include <string.h>  // memrchr
+
 #include <cctype>
 
 #include "filter/rules/facts.h"
@@ -157,6 +159,13 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
         if (!rule.fallback && rule.max_width != UINT32_MAX &&
             end > size_t{rule.max_width} + kWidthMargin) {
           start = std::max(start, end - rule.max_width - kWidthMargin);
+        }
+        // A pattern that cannot match '\n' matches within one line: every match ending at
+        // `end` starts on the line of byte end-1, and none starts on an earlier line (it
+        // would end before `end`). That line's start is a character boundary.
+        if (!rule.fallback && end > start && rule.regex.matches_within_a_line()) {
+          const void* newline = memrchr(text.data() + start, '\n', end - 1 - start);
+          if (newline) start = static_cast<const char*>(newline) - text.data() + 1;
         }
         while (start > 0 && IsUtf8Continuation(text[start])) --start;
         auto found = rule.regex.Find(text, start);

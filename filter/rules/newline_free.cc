@@ -1,0 +1,209 @@
+// newline_free.cc - a conservative reading of PCRE2 pattern text: can a match hold '\n'?
+#include "filter/rules/newline_free.h"
+
+#include <cctype>
+#include <string>
+
+namespace sluice::rules {
+namespace {
+
+constexpr int kNewline = '\n';
+
+enum class EscapeKind {
+  kChar,     // one character, `value`
+  kSafeSet,  // a set or an assertion that never consumes '\n' (\d, \w, \S, \b, ...)
+  kNewlines  // a set that holds '\n' (\s, \v)
+};
+
+struct Escape {
+  EscapeKind kind;
+  int value = -1;     // for kChar: the code point (the lead byte for a UTF-8 literal)
+  size_t length = 0;  // bytes of pattern text read, 0 when the escape is not understood
+};
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// \xhh (up to two digits) or \x{h...} at p[i] == '\\', p[i + 1] == 'x'.
+Escape ReadHex(std::string_view p, size_t i) {
+  size_t j = i + 2;
+  int value = 0;
+  if (j < p.size() && p[j] == '{') {
+    size_t digits = 0;
+    for (++j; j < p.size() && p[j] != '}'; ++j, ++digits) {
+      int d = HexValue(p[j]);
+      if (d < 0 || digits >= 8) return {EscapeKind::kChar, -1, 0};
+      value = value * 16 + d;
+    }
+    if (j >= p.size() || digits == 0) return {EscapeKind::kChar, -1, 0};
+    return {EscapeKind::kChar, value, j + 1 - i};
+  }
+  for (int digits = 0; digits < 2 && j < p.size() && HexValue(p[j]) >= 0; ++digits, ++j) {
+    value = value * 16 + HexValue(p[j]);
+  }
+  return {EscapeKind::kChar, value, j - i};
+}
+
+// The escape at p[i] == '\\'. Only escapes whose meaning is certain are understood.
+Escape ReadEscape(std::string_view p, size_t i, bool in_class) {
+  if (i + 1 >= p.size()) return {EscapeKind::kChar, -1, 0};
+  unsigned char e = static_cast<unsigned char>(p[i + 1]);
+  if (e >= 0x80 || !std::isalnum(e)) return {EscapeKind::kChar, e, 2};  // a quoted literal
+  switch (e) {
+    case 'd':
+    case 'w':
+    case 'S':
+    case 'h':  // horizontal space: tab, space, no-break space, ...
+    case 'V':  // not vertical space
+      return {EscapeKind::kSafeSet, -1, 2};
+    case 's':
+    case 'v':
+      return {EscapeKind::kNewlines, -1, 2};
+    case 'b':  // a word boundary; backspace inside a class
+      return in_class ? Escape{EscapeKind::kChar, 8, 2} : Escape{EscapeKind::kSafeSet, -1, 2};
+    case 'B':
+    case 'A':
+    case 'z':
+    case 'Z':
+    case 'G':  // zero-width assertions (errors inside a class)
+      return in_class ? Escape{EscapeKind::kChar, -1, 0} : Escape{EscapeKind::kSafeSet, -1, 2};
+    case 'n':
+      return {EscapeKind::kChar, kNewline, 2};
+    case 't':
+      return {EscapeKind::kChar, '\t', 2};
+    case 'r':
+      return {EscapeKind::kChar, '\r', 2};
+    case 'f':
+      return {EscapeKind::kChar, '\f', 2};
+    case 'e':
+      return {EscapeKind::kChar, 0x1B, 2};
+    case 'a':
+      return {EscapeKind::kChar, 0x07, 2};
+    case 'x':
+      return ReadHex(p, i);
+    default:  // \D \W \H \R \N \X \C \p \P \Q \K \g \k \c, digits (references, octal), ...
+      return {EscapeKind::kChar, -1, 0};
+  }
+}
+
+// One endpoint of a class range: a literal byte or a single-character escape. Returns
+// the pattern bytes read (0 when not understood) and the value in *value.
+size_t ReadRangeEnd(std::string_view p, size_t i, int* value) {
+  if (p[i] == '\\') {
+    Escape e = ReadEscape(p, i, true);
+    if (e.kind != EscapeKind::kChar || e.length == 0 || e.value < 0) return 0;
+    *value = e.value;
+    return e.length;
+  }
+  if (p[i] == '[') return 0;                  // a POSIX class after '-': not worth reading
+  *value = static_cast<unsigned char>(p[i]);  // a UTF-8 literal: its lead byte is >= 0xC2
+  return 1;
+}
+
+// The class starting at p[i] == '['. Returns the offset just past its ']' and sets
+// *newline_free when the class cannot match '\n'; returns 0 when it is not understood.
+size_t ReadClass(std::string_view p, size_t i, bool* newline_free) {
+  size_t j = i + 1;
+  bool negated = j < p.size() && p[j] == '^';
+  if (negated) ++j;
+  bool may = false;   // some item may hold '\n'
+  bool sure = false;  // some item surely holds '\n'
+  for (bool first = true; j < p.size(); first = false) {
+    if (p[j] == ']' && !first) {
+      *newline_free = negated ? sure : !may;
+      return j + 1;
+    }
+    if (p[j] == '[' && j + 1 < p.size() && p[j + 1] == ':') {  // [:name:]
+      size_t end = p.find(":]", j + 2);
+      if (end == std::string_view::npos) return 0;
+      std::string_view name = p.substr(j + 2, end - j - 2);
+      if (name == "space" || name == "cntrl") {
+        may = sure = true;
+      } else if (!(name == "alpha" || name == "digit" || name == "alnum" || name == "upper" ||
+                   name == "lower" || name == "punct" || name == "xdigit" || name == "word" ||
+                   name == "graph" || name == "print" || name == "blank")) {
+        may = true;  // negated ([:^alpha:]) or unknown
+      }
+      j = end + 2;
+      continue;
+    }
+    int low = -1;
+    if (p[j] == '\\') {
+      Escape e = ReadEscape(p, j, true);
+      if (e.length == 0 || (e.kind == EscapeKind::kChar && e.value < 0)) return 0;
+      j += e.length;
+      if (e.kind == EscapeKind::kNewlines) may = sure = true;
+      if (e.kind != EscapeKind::kChar) continue;  // a set: a following '-' is a literal
+      low = e.value;
+    } else {
+      low = static_cast<unsigned char>(p[j]);
+      ++j;
+    }
+    int high = low;
+    if (j + 1 < p.size() && p[j] == '-' && p[j + 1] != ']') {
+      size_t length = ReadRangeEnd(p, j + 1, &high);
+      if (length == 0) return 0;
+      j += 1 + length;
+    }
+    if (low <= kNewline && kNewline <= high) may = sure = true;
+  }
+  return 0;  // no closing ']'
+}
+
+}  // namespace
+
+bool CannotMatchNewline(std::string_view pattern, const RuleFlags& flags) {
+  const std::string_view p = pattern;
+  size_t i = 0;
+  while (i < p.size()) {
+    switch (p[i]) {
+      case '\\': {
+        Escape e = ReadEscape(p, i, false);
+        if (e.length == 0 || e.kind == EscapeKind::kNewlines) return false;
+        if (e.kind == EscapeKind::kChar && (e.value < 0 || e.value == kNewline)) return false;
+        i += e.length;
+        break;
+      }
+      case '[': {
+        bool newline_free = false;
+        size_t end = ReadClass(p, i, &newline_free);
+        if (end == 0 || !newline_free) return false;
+        i = end;
+        break;
+      }
+      case '.':
+        if (flags.dotall) return false;
+        ++i;
+        break;
+      case '(':
+        // Plain groups, (?:...) and lookarounds only: inline options ((?s), (?x)), named
+        // groups, comments and verbs are not read.
+        if (i + 1 < p.size() && p[i + 1] == '*') return false;
+        if (i + 1 < p.size() && p[i + 1] == '?') {
+          char kind = i + 2 < p.size() ? p[i + 2] : '\0';
+          if (kind == ':' || kind == '=' || kind == '!') {
+            i += 3;
+          } else if (kind == '<' && i + 3 < p.size() && (p[i + 3] == '=' || p[i + 3] == '!')) {
+            i += 4;
+          } else {
+            return false;
+          }
+        } else {
+          ++i;
+        }
+        break;
+      case '\n':
+        return false;
+      default:
+        ++i;
+        break;
+    }
+  }
+  return true;
+}
+
+}  // namespace sluice::rules
