@@ -31,9 +31,31 @@ constexpr std::array<bool, 256> MakeUrlSeparators() {
 constexpr std::array<bool, 256> kUrlSeparator = MakeUrlSeparators();
 
 // Bytes kept inside a word but trimmed at its ends ("e-mail", "don't", "3.5").
-bool IsTrimmed(unsigned char c) {
+constexpr bool IsTrimmed(unsigned char c) {
   return c == '.' || c == '-' || c == '\'' || c == '_' || c == '?' || c == '@';
 }
+
+// What the one-pass word scanner needs to know of a byte, in one table load: whether it
+// ends a word, is trimmed at a word's ends, is a '.' (Received hosts), and its ASCII
+// lower-case form (bytes >= 0x80 are kept: such words take the UTF-8 path).
+struct ByteClass {
+  bool separator = false;
+  bool trimmed = false;
+  bool dot = false;
+  unsigned char lower = 0;
+};
+constexpr std::array<ByteClass, 256> MakeByteClasses() {
+  std::array<ByteClass, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    const auto b = static_cast<unsigned char>(c);
+    table[c].separator = kSeparator[b];
+    table[c].trimmed = IsTrimmed(b);
+    table[c].dot = b == '.';
+    table[c].lower = b >= 'A' && b <= 'Z' ? static_cast<unsigned char>(b + 32) : b;
+  }
+  return table;
+}
+constexpr std::array<ByteClass, 256> kByteClass = MakeByteClasses();
 
 void AsciiLower(std::string_view in, std::string* out) {
   out->assign(in);
@@ -66,6 +88,7 @@ class Emitter {
   // Splits UTF-8 text into words and emits each under `tag`. With `body`, words also feed
   // the OSB window.
   void Words(std::string_view tag, std::string_view text, bool body) {
+    if (!out_->keep_text()) return HashWords(tag, text, body);
     size_t i = 0;
     const size_t n = text.size();
     while (i < n) {
@@ -77,6 +100,46 @@ class Emitter {
       }
       if (start == i) continue;
       Word(tag, text.substr(start, i - start), body, high < 0x80);
+    }
+  }
+
+  // Words() when no token text is kept: the common word (ASCII, min..max characters after
+  // trimming) is split, trimmed, folded and hashed in one pass over its bytes, with no
+  // copy; the FNV state after its last untrimmed byte is its hash, as TokenHash(tag, folded
+  // word) would give. Every other word goes through Word() as before.
+  void HashWords(std::string_view tag, std::string_view text, bool body) {
+    const uint64_t tag_state = HashContinue(kFnvOffset, tag);
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size();
+    size_t i = 0;
+    while (i < n) {
+      while (i < n && kByteClass[p[i]].separator) ++i;
+      if (i == n) break;
+      const size_t start = i;
+      while (i < n && kByteClass[p[i]].trimmed) ++i;  // leading trimmed bytes
+      const size_t first = i;
+      uint64_t state = tag_state, kept_state = tag_state;
+      size_t kept_end = first;
+      unsigned high = 0;
+      for (; i < n; ++i) {
+        const ByteClass& c = kByteClass[p[i]];
+        if (c.separator) break;
+        high |= p[i];
+        state = (state ^ c.lower) * kFnvPrime;
+        if (!c.trimmed) {
+          kept_state = state;
+          kept_end = i + 1;
+        }
+      }
+      const size_t chars = kept_end - first;
+      if (high >= 0x80 || chars > options_.max_word_chars) {
+        Word(tag, text.substr(start, i - start), body, high < 0x80);
+        continue;
+      }
+      if (chars == 0 || chars < options_.min_word_chars) continue;
+      const uint64_t hash = HashFinish(kept_state);
+      out_->Add(hash, tag, {});
+      if (body && options_.osb_window != 0) Window(hash);
     }
   }
 
@@ -186,21 +249,30 @@ class Emitter {
   void ReceivedHosts(std::string_view value) {
     size_t i = 0;
     const size_t n = value.size();
+    const auto* p = reinterpret_cast<const unsigned char*>(value.data());
     while (i < n) {
-      while (i < n && (kSeparator[static_cast<unsigned char>(value[i])])) ++i;
+      while (i < n && kByteClass[p[i]].separator) ++i;
       size_t start = i;
-      while (i < n && !kSeparator[static_cast<unsigned char>(value[i])]) ++i;
+      bool dot = false;  // most words ("from", "by", dates) have none: no further look
+      for (; i < n && !kByteClass[p[i]].separator; ++i) dot |= kByteClass[p[i]].dot;
+      if (!dot) continue;
       std::string_view word = value.substr(start, i - start);
       while (!word.empty() && IsTrimmed(static_cast<unsigned char>(word.back()))) {
         word.remove_suffix(1);
       }
-      if (word.find('.') == std::string_view::npos || word.find('@') != std::string_view::npos ||
-          word.size() > 80) {
+      if (word.size() > 80 || word.find('.') == std::string_view::npos ||
+          word.find('@') != std::string_view::npos) {
         continue;
       }
-      AsciiLower(word, &folded_);
+      // Folded and tested for "digits and dots only" in one pass.
+      folded_.resize(word.size());
+      bool numeric = true;
+      for (size_t k = 0; k < word.size(); ++k) {
+        const auto c = static_cast<unsigned char>(word[k]);
+        folded_[k] = static_cast<char>(kByteClass[c].lower);
+        numeric &= (c >= '0' && c <= '9') || c == '.';
+      }
       Token("rcvd:", folded_);
-      const bool numeric = folded_.find_first_not_of("0123456789.") == std::string::npos;
       if (numeric) {
         // An IP: its /24 and /16 say more than the address itself.
         const size_t last = folded_.rfind('.');
@@ -306,6 +378,66 @@ void HtmlMarkup(std::string_view html, Emitter* emit) {
       }
     }
   }
+}
+
+// How the tokenizer treats a header, by its lower-case name.
+enum class HeaderKind : uint8_t {
+  kSubject,      // words, "s:"
+  kAddress,      // From, To, Cc, Reply-To, Return-Path, Sender: addresses, domains, words
+  kReceived,     // host names and networks
+  kMessageId,    // the domain
+  kMailer,       // X-Mailer / User-Agent: whole value and words
+  kContentType,  // the media type
+  kValueTagged,  // Precedence, X-Priority, ...: the value as one "hv:" token
+  kNoWords,      // never split into words, even with all_headers (Date, X-Spam-*, ...)
+  kOther,        // words only with all_headers
+};
+
+// One switch on the length and a compare or two, instead of a chain of up to twenty
+// string compares for every header of every message.
+HeaderKind KindOf(std::string_view name) {
+  switch (name.size()) {
+    case 2:
+      if (name == "to" || name == "cc") return HeaderKind::kAddress;
+      break;
+    case 4:
+      if (name == "from") return HeaderKind::kAddress;
+      if (name == "date") return HeaderKind::kNoWords;
+      break;
+    case 6:
+      if (name == "sender") return HeaderKind::kAddress;
+      break;
+    case 7:
+      if (name == "subject") return HeaderKind::kSubject;
+      if (name == "list-id") return HeaderKind::kValueTagged;
+      break;
+    case 8:
+      if (name == "received") return HeaderKind::kReceived;
+      if (name == "reply-to") return HeaderKind::kAddress;
+      if (name == "x-mailer") return HeaderKind::kMailer;
+      break;
+    case 10:
+      if (name == "message-id") return HeaderKind::kMessageId;
+      if (name == "user-agent") return HeaderKind::kMailer;
+      if (name == "precedence" || name == "x-priority" || name == "importance") {
+        return HeaderKind::kValueTagged;
+      }
+      break;
+    case 11:
+      if (name == "return-path") return HeaderKind::kAddress;
+      break;
+    case 12:
+      if (name == "content-type") return HeaderKind::kContentType;
+      if (name == "organization") return HeaderKind::kValueTagged;
+      if (name == "delivered-to") return HeaderKind::kNoWords;
+      break;
+    case 17:
+      if (name == "x-msmail-priority") return HeaderKind::kValueTagged;
+      break;
+    default:
+      break;
+  }
+  return name.starts_with("x-spam") ? HeaderKind::kNoWords : HeaderKind::kOther;
 }
 
 std::string Bucket(size_t n) {
@@ -433,38 +565,49 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
       const std::string_view value = header.value;
       AsciiLower(header.name, &name);  // compared below as plain strings: one fold per header
       if (name.size() <= 40) emit.Token("hn:", name);
-      if (name == "subject") {
-        emit.Words("s:", value, false);
-      } else if (name == "from" || name == "reply-to" || name == "to" || name == "cc" ||
-                 name == "return-path" || name == "sender") {
-        tag.assign(name).push_back(':');
-        emit.Addresses(tag, value);
-      } else if (name == "received") {
-        ++received;
-        emit.ReceivedHosts(value);
-      } else if (name == "message-id") {
-        const size_t at = value.rfind('@');
-        if (at != std::string_view::npos) {
-          std::string_view domain = value.substr(at + 1);
-          if (!domain.empty() && domain.back() == '>') domain.remove_suffix(1);
-          AsciiLower(domain, &lower);
-          emit.Token("mid:", lower);
-        } else {
-          emit.Token("mid:", "no-at");
-        }
-      } else if (name == "x-mailer" || name == "user-agent") {
-        AsciiLower(value.substr(0, 60), &lower);
-        emit.Token("xm:", lower);
-        emit.Words("xm:w:", value, false);
-      } else if (name == "content-type") {
-        AsciiLower(value.substr(0, value.find(';')), &lower);
-        emit.Token("h:ct:", lower);
-      } else if (options_.all_headers && name != "date" && name != "delivered-to" &&
-                 name != "x-spam-status" && !name.starts_with("x-spam")) {
-        emit.Words("h:" + name + ":", value.substr(0, 1024), false);
+      const HeaderKind kind = KindOf(name);
+      switch (kind) {
+        case HeaderKind::kSubject:
+          emit.Words("s:", value, false);
+          break;
+        case HeaderKind::kAddress:
+          tag.assign(name).push_back(':');
+          emit.Addresses(tag, value);
+          break;
+        case HeaderKind::kReceived:
+          ++received;
+          emit.ReceivedHosts(value);
+          break;
+        case HeaderKind::kMessageId:
+          if (const size_t at = value.rfind('@'); at != std::string_view::npos) {
+            std::string_view domain = value.substr(at + 1);
+            if (!domain.empty() && domain.back() == '>') domain.remove_suffix(1);
+            AsciiLower(domain, &lower);
+            emit.Token("mid:", lower);
+          } else {
+            emit.Token("mid:", "no-at");
+          }
+          break;
+        case HeaderKind::kMailer:
+          AsciiLower(value.substr(0, 60), &lower);
+          emit.Token("xm:", lower);
+          emit.Words("xm:w:", value, false);
+          break;
+        case HeaderKind::kContentType:
+          AsciiLower(value.substr(0, value.find(';')), &lower);
+          emit.Token("h:ct:", lower);
+          break;
+        case HeaderKind::kValueTagged:
+        case HeaderKind::kOther:
+          if (options_.all_headers) {
+            tag.assign("h:").append(name).push_back(':');
+            emit.Words(tag, value.substr(0, 1024), false);
+          }
+          break;
+        case HeaderKind::kNoWords:
+          break;
       }
-      if (name == "precedence" || name == "x-priority" || name == "x-msmail-priority" ||
-          name == "importance" || name == "list-id" || name == "organization") {
+      if (kind == HeaderKind::kValueTagged) {
         tag.assign("hv:").append(name).push_back(':');
         AsciiLower(value.substr(0, 60), &lower);
         emit.Token(tag, lower);

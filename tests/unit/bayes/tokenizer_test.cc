@@ -145,6 +145,124 @@ TEST(TokenizerTest, HashesMatchTextsAndOsbAddsPairs) {
   EXPECT_EQ(pairs.size(), plain.size() + 3);
 }
 
+// Scoring hashes words in one pass without keeping their text; explained scoring (--json)
+// keeps the text and hashes it as before. Both must give the same hashes in the same
+// order (the clue order depends on it) whatever the words hold: trimmed bytes at either
+// end or alone, UTF-8, words at and around the length limits, every separator.
+TEST(TokenizerTest, OnePassWordHashesEqualTheTextPath) {
+  const std::vector<std::string> pieces = {
+      "a",  "B",  "z", "Q", "0", "9",  ".", "-", "'",  "_",    "?",    "@",    " ",
+      "\t", "\n", ",", ":", "/", "\"", "(", ")", "<",  ">",    "=",    "#",    "&",
+      "!",  "$",  "%", "é", "É", "Д",  "ж", "Ω", "中", "\x7f", "\x01", "\xff", "~"};
+  uint64_t state = 0x9e3779b97f4a7c15ULL;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  TokenizerOptions narrow;
+  narrow.min_word_chars = 1;
+  narrow.max_word_chars = 5;
+  TokenizerOptions osb;
+  osb.osb_window = 3;
+  for (int round = 0; round < 400; ++round) {
+    std::string text;
+    const size_t words = next() % 40;
+    for (size_t w = 0; w < words; ++w) {
+      const size_t len = next() % 30;
+      for (size_t k = 0; k < len; ++k) {
+        // Mostly letters, so that words of every length appear.
+        text +=
+            next() % 3 == 0
+                ? pieces[next() % pieces.size()]
+                : std::string(1, static_cast<char>('a' + next() % 26 - (next() % 4 == 0 ? 32 : 0)));
+      }
+      text += pieces[next() % pieces.size()];
+    }
+    const mime::Message m = MakeMessage({{"Subject", text}, {"To", text}}, text);
+    for (const TokenizerOptions& options : {TokenizerOptions{}, narrow, osb}) {
+      TokenList plain, with_text(true);
+      Tokenizer(options).Tokenize(m, &plain);
+      Tokenizer(options).Tokenize(m, &with_text);
+      ASSERT_EQ(plain.hashes(), with_text.hashes()) << text;
+      for (size_t i = 0; i < with_text.size(); ++i) {
+        if (with_text.texts()[i].starts_with("osb:")) continue;  // pair hashes
+        ASSERT_EQ(with_text.hashes()[i], TokenHash("", with_text.texts()[i])) << text;
+      }
+    }
+  }
+}
+
+// Headers are told apart by their lower-case name: each kind gives its tokens, and only
+// those; with all_headers every other header gives words, except Date, Delivered-To and
+// X-Spam-*.
+TEST(TokenizerTest, HeadersAreHandledByTheirName) {
+  const mime::Message m = MakeMessage({{"SUBJECT", "Word1"},
+                                       {"cc", "Carl <c@cc.example>"},
+                                       {"Return-Path", "<r@rp.example>"},
+                                       {"Sender", "s@sender.example"},
+                                       {"Reply-To", "t@reply.example"},
+                                       {"User-Agent", "Agent 7"},
+                                       {"Content-Type", "Text/HTML; charset=x"},
+                                       {"Precedence", "Bulk"},
+                                       {"X-MSMail-Priority", "High"},
+                                       {"Organization", "ACME corp"},
+                                       {"List-Id", "<list.example>"},
+                                       {"Importance", "low"},
+                                       {"X-Priority", "3"},
+                                       {"Date", "Monday morning"},
+                                       {"Delivered-To", "dword@example.com"},
+                                       {"X-Spam-Level", "spamword"},
+                                       {"X-Other", "otherword"},
+                                       {"Message-Id", "no domain here"}},
+                                      "");
+  auto texts = Texts(m);
+  for (const char* t :
+       {"s:word1", "cc:addr:c@cc.example", "cc:dom:cc.example", "cc:w:carl",
+        "return-path:addr:r@rp.example", "sender:dom:sender.example", "reply-to:dom:reply.example",
+        "xm:agent 7", "xm:w:agent", "h:ct:text/html", "hv:precedence:bulk",
+        "hv:x-msmail-priority:high", "hv:organization:acme corp", "hv:list-id:<list.example>",
+        "hv:importance:low", "hv:x-priority:3", "mid:no-at", "hn:x-spam-level"}) {
+    EXPECT_TRUE(texts.count(t)) << t;
+  }
+  for (const char* t : {"h:x-other:otherword", "h:date:monday", "h:precedence:bulk"}) {
+    EXPECT_FALSE(texts.count(t)) << t;
+  }
+  TokenizerOptions all;
+  all.all_headers = true;
+  texts = Texts(m, all);
+  for (const char* t : {"h:x-other:otherword", "h:precedence:bulk", "h:organization:acme",
+                        "hv:organization:acme corp"}) {
+    EXPECT_TRUE(texts.count(t)) << t;
+  }
+  for (const char* t :
+       {"h:date:monday", "h:delivered-to:dword", "h:x-spam-level:spamword", "h:subject:word1"}) {
+    EXPECT_FALSE(texts.count(t)) << t;
+  }
+}
+
+// Received headers give hosts and networks: words with a dot, without '@', at most 80
+// bytes once trailing dots and dashes are trimmed.
+TEST(TokenizerTest, ReceivedHostsAndNetworks) {
+  auto texts = Texts(
+      MakeMessage({{"Received",
+                    "from Relay.Example.NET. ([10.1.2.3]) by a@b.example with x.y-- "
+                    "id ABC; " +
+                        std::string(76, 'h') + ".com " + std::string(77, 'k') + ".com nodot."}},
+                  ""));
+  for (const std::string& t : std::vector<std::string>{
+           "rcvd:relay.example.net", "rcvd:dom:example.net", "rcvd:10.1.2.3", "rcvd:net:10.1.2",
+           "rcvd:net:10.1", "rcvd:x.y", "rcvd:" + std::string(76, 'h') + ".com"}) {
+    EXPECT_TRUE(texts.count(t)) << t;
+  }
+  for (const std::string& t :
+       std::vector<std::string>{"rcvd:a@b.example", "rcvd:nodot", "rcvd:nodot.", "rcvd:dom:x.y",
+                                "rcvd:" + std::string(77, 'k') + ".com", "rcvd:from"}) {
+    EXPECT_FALSE(texts.count(t)) << t;
+  }
+}
+
 TEST(TokenizerTest, EmptyMessageYieldsFewTokens) {
   mime::Message empty;
   TokenList tokens;
