@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace sluice {
@@ -152,6 +154,88 @@ TEST_F(MailSourceTest, MboxSeparatorsOnlyAfterEmptyLines) {
   EXPECT_EQ(seen[root_ + "/box:2"], "Subject: three\r\n\r\n");
   EXPECT_EQ(seen[root_ + "/box:3"], "Subject: four\r\n\n");
   EXPECT_EQ(seen[root_ + "/box:4"], "");
+}
+
+// Envelope and ">From " lines are found 16 positions at a time: wherever a line break
+// falls relative to those blocks (and in the scalar tail), the mbox splits and unquotes
+// exactly as a line-by-line reading says.
+TEST_F(MailSourceTest, MboxLinesAreFoundAtEveryOffset) {
+  for (size_t pad = 0; pad < 40; ++pad) {
+    const std::string filler(pad, 'a');
+    Write("box", "From a@x Mon Jan  1 00:00:00 2024\nSubject: one\n\n" + filler +
+                     "\n>From quoted\nFrom not a split\n" + filler +
+                     "\n\nFrom b@x Tue Jan  2 00:00:00 2024\nSubject: two\n\n" + filler + "\nFro");
+    MailWalkCounts counts;
+    std::vector<std::string> errors;
+    auto seen = Walk(root_ + "/box", &counts, &errors);
+    ASSERT_EQ(seen.size(), 2u) << pad;
+    EXPECT_EQ(seen[root_ + "/box:1"],
+              "Subject: one\n\n" + filler + "\nFrom quoted\nFrom not a split\n" + filler + "\n\n")
+        << pad;
+    EXPECT_EQ(seen[root_ + "/box:2"], "Subject: two\n\n" + filler + "\nFro") << pad;
+  }
+}
+
+// Files are opened relative to a cached descriptor of their directory: paths that change
+// directory back and forth, a path without a directory, a directory given with a trailing
+// slash and a file in a directory that cannot be opened all read what a plain open reads.
+TEST_F(MailSourceTest, ListsAcrossDirectoriesReadTheRightFiles) {
+  Write("a/1.eml", "Subject: a1\n\n");
+  Write("b/1.eml", "Subject: b1\n\n");
+  Write("a/2.eml", "Subject: a2\n\n");
+  Write("c/3.eml", "Subject: c3\n\n");
+  Write("list", root_ + "/a/1.eml\n" + root_ + "/b/1.eml\n" + root_ + "/a/2.eml\n" + root_ +
+                    "/a/1.eml\n" + root_ + "/c/\n" + root_ + "/nodir/x.eml\n" + root_ +
+                    "/b/missing.eml\n");
+  MailWalkCounts counts;
+  std::vector<std::string> errors;
+  std::vector<std::pair<std::string, std::string>> order;
+  counts = WalkMail(
+      "@" + root_ + "/list",
+      [&](const std::string& name, std::string_view data) { order.emplace_back(name, data); },
+      [&](const std::string& name, const std::string&) { errors.push_back(name); });
+  ASSERT_EQ(order.size(), 5u);
+  EXPECT_EQ(order[0].second, "Subject: a1\n\n");
+  EXPECT_EQ(order[1].second, "Subject: b1\n\n");
+  EXPECT_EQ(order[2].second, "Subject: a2\n\n");
+  EXPECT_EQ(order[3].second, "Subject: a1\n\n");
+  EXPECT_EQ(order[4].first, root_ + "/c/3.eml");
+  EXPECT_EQ(order[4].second, "Subject: c3\n\n");
+  EXPECT_EQ(errors, (std::vector<std::string>{root_ + "/nodir/x.eml", root_ + "/b/missing.eml"}));
+
+  // A relative path without a directory part.
+  const fs::path cwd = fs::current_path();
+  fs::current_path(root_ + "/a");
+  std::map<std::string, std::string> seen = Walk("2.eml", &counts, &errors);
+  fs::current_path(cwd);
+  EXPECT_EQ(seen["2.eml"], "Subject: a2\n\n");
+}
+
+// A file that is not regular (here a pipe, as `sluice score <(...)` gives) has no size to
+// trust: it is read to its end however its writer splits the bytes.
+TEST_F(MailSourceTest, PipesAreReadToTheEnd) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const std::string first = "Subject: pipe\n\n", second(100000, 'p');
+  std::thread writer([&] {
+    ASSERT_EQ(write(fds[1], first.data(), first.size()), static_cast<ssize_t>(first.size()));
+    usleep(20000);  // the reader sees a short read first
+    size_t done = 0;
+    while (done < second.size()) {
+      const ssize_t n = write(fds[1], second.data() + done, second.size() - done);
+      ASSERT_GT(n, 0);
+      done += static_cast<size_t>(n);
+    }
+    close(fds[1]);
+  });
+  MailWalkCounts counts;
+  std::vector<std::string> errors;
+  const std::string path = "/proc/self/fd/" + std::to_string(fds[0]);
+  auto seen = Walk(path, &counts, &errors);
+  writer.join();
+  close(fds[0]);
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(seen[path], first + second);
 }
 
 }  // namespace
