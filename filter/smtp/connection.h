@@ -2,7 +2,9 @@
 //
 // RunConnection drives a ServerSession over an SmtpStream and relays each transaction
 // through a Downstream: MAIL and RCPT are mirrored as they come, the message is read
-// whole, scored off the I/O thread, then sent downstream (or refused). The client's reply
+// whole, scored, then sent downstream (or refused). While refusals are rare, DATA goes
+// downstream when the client sends DATA (RefusalRate); a message refused after that ends
+// with the downstream connection closed before the final ".". The client's reply
 // after DATA is the downstream's own reply, so nothing is acknowledged that the downstream
 // did not accept. Never throws; ends when the client quits, errs out, times out or the
 // proxy stops.

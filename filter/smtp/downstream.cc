@@ -27,6 +27,7 @@ Downstream::~Downstream() { Close(); }
 
 void Downstream::Close() {
   usable_ = false;
+  data_begun_ = false;
   if (stream_) stream_->Close();
   stream_.reset();
 }
@@ -192,7 +193,15 @@ asio::awaitable<Reply> Downstream::Data(std::string_view prefix, std::string_vie
     }
     co_return reply;
   }
-  Reply go = co_await Command(std::string_view("DATA"));
+  Reply go;
+  if (data_begun_) {
+    data_begun_ = false;
+    stream_->SetTimeout(options_.timeout);
+    go = co_await ReadReply();
+    if (go.code == 421) Close();
+  } else {
+    go = co_await Command(std::string_view("DATA"));
+  }
   if (go.code != 354) co_return go;
   out_.clear();
   AppendDotStuffed(prefix, &out_);
@@ -206,6 +215,23 @@ asio::awaitable<Reply> Downstream::Data(std::string_view prefix, std::string_vie
   Reply reply = co_await ReadReply();
   if (reply.code == 421) Close();
   co_return reply;
+}
+
+asio::awaitable<bool> Downstream::BeginData() {
+  if (!stream_ || !usable_ || features_.chunking) co_return false;
+  stream_->SetTimeout(options_.timeout);
+  // Named, not a temporary inside the co_await (GCC 12 miscompiles that shape here).
+  constexpr std::string_view kData = "DATA\r\n";
+  bool sent = co_await stream_->Write(kData);
+  if (!sent) {
+    Close();
+    co_return false;
+  }
+  data_begun_ = true;
+  // The 354 is read after the client's message, which may take longer than our downstream
+  // timeout (smtp.data_timeout_s): no deadline until then.
+  stream_->ClearTimeout();
+  co_return true;
 }
 
 asio::awaitable<void> Downstream::Quit() {

@@ -59,6 +59,14 @@ class Downstream {
   // (one round trip; a refused chunk is followed by RSET so the session stays usable),
   // else DATA, 354, the bytes dot-stuffed and the end marker.
   asio::awaitable<Reply> Data(std::string_view prefix, std::string_view message);
+  // Sends DATA now without waiting for the reply, so that the downstream's 354 travels
+  // while the client is still sending the message; Data() then reads the 354 instead of
+  // asking. Only for a downstream without CHUNKING. Once begun, the transaction ends only
+  // with Data() or Close() (after 354 everything is message text: RSET cannot abort it,
+  // and a connection closed before the final "." delivers nothing). False when the write
+  // failed (the session is then unusable).
+  asio::awaitable<bool> BeginData();
+  bool data_begun() const { return data_begun_; }
   // QUIT without waiting long; closes the connection.
   asio::awaitable<void> Quit();
   void Close();
@@ -76,7 +84,8 @@ class Downstream {
   std::shared_ptr<SmtpStream> stream_;
   DownstreamFeatures features_;
   bool usable_ = false;
-  std::string out_;  // reused write buffer for DATA
+  bool data_begun_ = false;  // DATA sent, its reply not read yet
+  std::string out_;          // reused write buffer for DATA
 };
 
 }  // namespace sluice::smtp

@@ -3,7 +3,9 @@
 //
 // Promise: nothing is acknowledged to a client that the downstream did not accept. The
 // client's 250 after DATA is the downstream's own 250 (its reply text is passed back);
-// spam over the reject threshold gets 550 5.7.1 and the downstream transaction is reset;
+// spam over the reject threshold gets 550 5.7.1 and the downstream transaction is reset
+// (RSET; or, when DATA had already gone downstream, the downstream connection is closed
+// before the final ".", which delivers nothing);
 // a downstream that is down, refuses or is too slow gives the client a 4xx.
 // Only clients in smtp.allowed_networks may connect; XFORWARD/XCLIENT are honoured only
 // from smtp.xforward_hosts.

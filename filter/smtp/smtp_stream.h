@@ -30,6 +30,10 @@ class SmtpStream : public std::enable_shared_from_this<SmtpStream> {
   void StartWatchdog();
   // The next operations must finish within `timeout` from now. No effect once timed out.
   void SetTimeout(std::chrono::steady_clock::duration timeout);
+  // No deadline until the next SetTimeout (nothing is pending that could hang).
+  void ClearTimeout() {
+    if (!timed_out_) deadline_ = std::chrono::steady_clock::time_point::max();
+  }
   // On timeout, cancel and leave `grace` for a last write instead of closing at once.
   void SetGoodbyeGrace(std::chrono::steady_clock::duration grace) { grace_ = grace; }
 

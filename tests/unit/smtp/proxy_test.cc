@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "tests/unit/smtp/fake_smtp.h"
 
@@ -96,13 +98,87 @@ TEST_F(ProxyTest, SpamIsRejectedAndNothingDelivered) {
   EXPECT_EQ(Send(s.get(), "Subject: SPAMSPAM\r\n\r\nbuy\r\n", {"bob@example.net"}, &text), 550);
   EXPECT_NE(text.find("5.7.1"), std::string::npos);
   EXPECT_TRUE(downstream_.messages().empty());
-  // The downstream transaction was reset, and the session still works.
+  // The downstream transaction was ended, and the session still works.
   EXPECT_EQ(Send(s.get(), "Subject: TAGME\r\n\r\nhm\r\n", {"bob@example.net"}), 250);
   auto msgs = downstream_.messages();
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].data.rfind("X-Spam-Flag: YES\r\n", 0), 0u);
+}
+
+// Waits up to 5 s for the downstream to have received `count` commands equal to `command`.
+bool DownstreamGot(FakeDownstream& downstream, const std::string& command, size_t count) {
+  for (int i = 0; i < 500; ++i) {
+    auto cmds = downstream.commands();
+    if (static_cast<size_t>(std::count(cmds.begin(), cmds.end(), command)) >= count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// Without CHUNKING downstream, DATA goes downstream when the client sends DATA, so the
+// downstream's 354 travels while the client sends the message.
+TEST_F(ProxyTest, DataGoesDownstreamWhenTheClientSendsData) {
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>"), 250);
+  EXPECT_EQ(s->Command("DATA"), 354);
+  EXPECT_TRUE(DownstreamGot(downstream_, "DATA", 1));  // before any of the message
+  s->Send(std::string(kHam) + ".\r\n");
+  EXPECT_EQ(s->ReadReply(), 250);
+  ASSERT_EQ(downstream_.messages().size(), 1u);
+  EXPECT_EQ(downstream_.connections.load(), 1);
+}
+
+// A message refused after the downstream answered DATA with 354 is never completed there:
+// the downstream connection is closed before the final ".", nothing is delivered, and the
+// next message goes through a new downstream session.
+TEST_F(ProxyTest, RejectAfterDownstreamDataLeavesNothingDelivered) {
+  StartProxy();
+  auto s = Connect();
+  EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>"), 250);
+  EXPECT_EQ(s->Command("DATA"), 354);
+  ASSERT_TRUE(DownstreamGot(downstream_, "DATA", 1));
+  s->Send("Subject: SPAMSPAM\r\n\r\nbuy now\r\n.\r\n");
+  EXPECT_EQ(s->ReadReply(), 550);
+  EXPECT_EQ(Send(s.get(), "Subject: TEMPFAILME\r\n\r\nx\r\n", {"bob@example.net"}), 451);
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}), 250);
+  auto msgs = downstream_.messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].data.find("buy now"), std::string::npos);
+  EXPECT_EQ(msgs[0].data.find("TEMPFAILME"), std::string::npos);
+  EXPECT_EQ(downstream_.connections.load(), 3);
   auto cmds = downstream_.commands();
-  EXPECT_NE(std::find(cmds.begin(), cmds.end(), "RSET"), cmds.end());
+  EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "RSET"), 0);
+}
+
+// When most messages are refused, a new downstream session per refusal would cost more than
+// early DATA saves: after a few refusals the proxy waits for the scoring again and ends a
+// refused transaction with RSET on the same session.
+TEST_F(ProxyTest, ManyRefusalsTurnEarlyDataOff) {
+  config_.smtp.io_threads = 1;  // the refusal rate is per I/O thread
+  StartProxy();
+  auto s = Connect();
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(Send(s.get(), "Subject: SPAMSPAM\r\n\r\nbuy\r\n", {"bob@example.net"}), 550);
+  }
+  EXPECT_TRUE(downstream_.messages().empty());
+  auto cmds = downstream_.commands();
+  size_t data = std::count(cmds.begin(), cmds.end(), "DATA");
+  size_t rset = std::count(cmds.begin(), cmds.end(), "RSET");
+  EXPECT_GE(data, 1u);
+  EXPECT_LT(data, 6u);
+  EXPECT_EQ(data + rset, 6u);
+  EXPECT_EQ(downstream_.connections.load(), static_cast<int>(data) + 1);
+  // Relayed messages bring it back.
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}), 250);
+  EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<bob@example.net>"), 250);
+  EXPECT_EQ(s->Command("DATA"), 354);
+  EXPECT_TRUE(DownstreamGot(downstream_, "DATA", data + 31));
+  s->Send(std::string(kHam) + ".\r\n");
+  EXPECT_EQ(s->ReadReply(), 250);
 }
 
 TEST_F(ProxyTest, TempfailVerdictGives451) {
