@@ -10,7 +10,9 @@
 # per-message latency p50/p99 (one sequential session, MAIL .. final reply) per path.
 # Runs in a private network namespace. Env: BENCH_MESSAGES (default 5000), BENCH_RUNS (3),
 # BENCH_SIZE (2048 bytes), BENCH_SESSIONS ("10 200"), BENCH_POSTFIX (1; 0 skips Postfix),
-# SLUICE_BAYES=true SLUICE_BAYES_DB=DIR to score with a model.
+# SLUICE_BAYES=true SLUICE_BAYES_DB=DIR to score with a model; BENCH_SLUICE_SMTP and
+# BENCH_BASE_SMTP: extra smtp: config lines for the sluice and the base path only, separated
+# by ';' (e.g. "io_threads: 1"), so two settings can be compared with BASE_BUILD = BUILD.
 set -u
 BUILD=${1:-build}
 BASE=${2:-}
@@ -42,13 +44,21 @@ if [ "${BENCH_POSTFIX:-1}" = 1 ]; then
   pf_start || { echo "postfix did not start"; cat "$W/postfix.err"; exit 1; }
 fi
 write_config "$SINK_PORT" "max_connections: 4000" "max_connections_per_ip: 2000"
+BASE_PORT=$((PORT_BASE + 24))
+sed -e "s/127.0.0.1:$PROXY_PORT/127.0.0.1:$BASE_PORT/" -e "s#$W/score.log#$W/score-base.log#" \
+  "$W/sluice.yaml" >"$W/base.yaml"
+# extra_smtp FILE "key: value;key: value": appended to FILE's smtp: section (the last one).
+extra_smtp() {
+  local line
+  IFS=';' read -ra lines <<<"$2"
+  for line in "${lines[@]}"; do [ -n "$line" ] && echo "  $line" >>"$1"; done
+}
+extra_smtp "$W/sluice.yaml" "${BENCH_SLUICE_SMTP:-}"
+extra_smtp "$W/base.yaml" "${BENCH_BASE_SMTP:-}"
 SLUICE_SCORE_LOG=${SLUICE_SCORE_LOG:-1}
 start_sluice || { echo "sluice did not start"; cat "$W/sluice.err"; exit 1; }
 PATHS="direct sluice"
-BASE_PORT=$((PORT_BASE + 24))
 if [ -n "$BASE" ]; then
-  sed -e "s/127.0.0.1:$PROXY_PORT/127.0.0.1:$BASE_PORT/" -e "s#$W/score.log#$W/score-base.log#" \
-    "$W/sluice.yaml" >"$W/base.yaml"
   "$BASE/sluice" --config "$W/base.yaml" serve >"$W/base.out" 2>>"$W/base.err" &
   BASE_PID=$!
   PIDS+=("$BASE_PID")
@@ -103,6 +113,8 @@ pct() { echo "100 * $1 / $2" | bc -l | xargs printf "%.0f%%"; }
 
 echo "# $MESSAGES messages of $SIZE bytes per run, median of $RUNS interleaved runs; $(nproc) cores"
 echo "# paths: $PATHS${BASE:+ (base = $BASE)}"
+[ -n "${BENCH_SLUICE_SMTP:-}" ] && echo "# sluice smtp: $BENCH_SLUICE_SMTP"
+[ -n "${BENCH_BASE_SMTP:-}" ] && echo "# base smtp: $BENCH_BASE_SMTP"
 header="| sessions | direct msg/s | sluice msg/s | sluice/direct | sluice CPU us/msg |"
 rule="|---:|---:|---:|---:|---:|"
 if [ -n "$BASE" ]; then
@@ -115,6 +127,7 @@ if [[ $PATHS == *postfix* ]]; then
 fi
 echo "$header"
 echo "$rule"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for sessions in ${BENCH_SESSIONS:-10 200}; do
   declare -A rate=() cpu=()
   for path in $PATHS; do run_source "$path" "$sessions" >/dev/null; done  # warm-up, discarded
@@ -135,6 +148,7 @@ for sessions in ${BENCH_SESSIONS:-10 200}; do
   fi
   echo "$line"
   sed "s/^/# runs s=$sessions: /" "$W/runs"
+  echo "# load average after s=$sessions: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
 echo
