@@ -4,13 +4,14 @@
 
 #include <pcre2.h>
 
-#include "filter/rules/newline_free.h"
+#include "filter/rules/pattern_shape.h"
 
 namespace sluice::rules {
 
 struct PcreRegex::Code {
   pcre2_code* code = nullptr;
   bool within_a_line = false;
+  uint32_t max_non_space = UINT32_MAX;
   ~Code() { pcre2_code_free(code); }
 };
 
@@ -49,10 +50,14 @@ Status PcreRegex::Compile(const std::string& pattern, const RuleFlags& flags, bo
   code_ = new Code;
   code_->code = code;
   code_->within_a_line = CannotMatchNewline(pattern, flags);
+  code_->max_non_space = MaxNonSpaceBytes(pattern, flags);
   return Status::Ok();
 }
 
 bool PcreRegex::matches_within_a_line() const { return code_ && code_->within_a_line; }
+uint32_t PcreRegex::max_non_space_bytes() const {
+  return code_ ? code_->max_non_space : UINT32_MAX;
+}
 
 namespace {
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,9 +33,11 @@ class PcreRegex {
 
   Status Compile(const std::string& pattern, const RuleFlags& flags, bool jit);
   bool compiled() const { return code_ != nullptr; }
-  // True when no match can contain '\n' (newline_free.h): a match then lies on one line,
-  // so a re-match may start at the line holding the earliest match end.
+  // What a match can hold (pattern_shape.h), for where an excerpt re-match may start:
+  // true when no match can contain '\n' (a match then lies on one line);
   bool matches_within_a_line() const;
+  // an upper bound on a match's bytes other than ASCII whitespace (UINT32_MAX: none).
+  uint32_t max_non_space_bytes() const;
 
   // The first match starting the search at `start`: [begin, end) offsets into text.
   std::optional<std::pair<size_t, size_t>> Find(std::string_view text, size_t start) const;

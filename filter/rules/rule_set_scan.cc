@@ -62,6 +62,44 @@ int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, uns
 
 bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
+bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Where the excerpt re-match of `rule` starts in `text`, given Hyperscan's earliest match
+// end `end` there: any start at or before every match's start gives PCRE2's leftmost match,
+// and the later it is, the fewer start positions PCRE2 tries (a words list or a '\s+'
+// phrase has no literal to skip to). Starts 1 KB back at most, then moves closer with what
+// the pattern's shape allows; the result is a character boundary.
+size_t ReMatchStart(const CompiledRule& rule, std::string_view text, size_t end) {
+  if (rule.fallback) return 0;  // PCRE2 found these itself: no end offset
+  size_t start = end < kExcerptWindow ? 0 : end - kExcerptWindow;
+  // Hyperscan reports matches in order of end offset, so `end` is the earliest end of any
+  // match: no match starts before end - max_width. The margin covers a few characters of
+  // disagreement between the two engines' width of a class.
+  if (rule.max_width != UINT32_MAX && end > size_t{rule.max_width} + kWidthMargin) {
+    start = std::max(start, end - rule.max_width - kWidthMargin);
+  } else if (uint32_t most = rule.regex.max_non_space_bytes(); most != UINT32_MAX) {
+    // A match holds at most `most` bytes other than whitespace and ends at `end` or later,
+    // so it starts after the (most+1)-th such byte before `end`.
+    size_t budget = size_t{most} + kWidthMargin;
+    size_t at = end;
+    for (; at > start; --at) {
+      if (IsAsciiSpace(text[at - 1])) continue;
+      if (budget == 0) break;
+      --budget;
+    }
+    start = at;
+  }
+  // A pattern that cannot match '\n' matches within one line: every match ending at `end`
+  // starts on the line of byte end-1, and none starts on an earlier line (it would end
+  // before `end`). That line's start is a character boundary.
+  if (end > start && rule.regex.matches_within_a_line()) {
+    const void* newline = memrchr(text.data() + start, '\n', end - 1 - start);
+    if (newline) start = static_cast<size_t>(static_cast<const char*>(newline) - text.data()) + 1;
+  }
+  while (start > 0 && IsUtf8Continuation(text[start])) --start;
+  return start;
+}
+
 // A short, single-line excerpt of text[begin, end).
 std::string MakeExcerpt(std::string_view text, size_t begin, size_t end, bool trim_boundary) {
   end = std::min(end, text.size());
@@ -150,24 +188,7 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
         // Helper and zero-score rules are never shown by Scan: no excerpt needed.
         if (!all && (!rule.report || rule.rule.score == 0)) continue;
         size_t end = std::min<size_t>(state.first_end[r], text.size());
-        size_t start = rule.fallback || end < kExcerptWindow ? 0 : end - kExcerptWindow;
-        // Hyperscan reports matches in order of end offset, so `end` is the earliest end
-        // of any match: no match starts before end - max_width, and PCRE2 (leftmost
-        // first) finds the same match from there while trying far fewer start positions
-        // (a words list has no literal to skip to). The margin covers a few characters
-        // of disagreement between the two engines' width of a class.
-        if (!rule.fallback && rule.max_width != UINT32_MAX &&
-            end > size_t{rule.max_width} + kWidthMargin) {
-          start = std::max(start, end - rule.max_width - kWidthMargin);
-        }
-        // A pattern that cannot match '\n' matches within one line: every match ending at
-        // `end` starts on the line of byte end-1, and none starts on an earlier line (it
-        // would end before `end`). That line's start is a character boundary.
-        if (!rule.fallback && end > start && rule.regex.matches_within_a_line()) {
-          const void* newline = memrchr(text.data() + start, '\n', end - 1 - start);
-          if (newline) start = static_cast<const char*>(newline) - text.data() + 1;
-        }
-        while (start > 0 && IsUtf8Continuation(text[start])) --start;
+        size_t start = ReMatchStart(rule, text, end);
         auto found = rule.regex.Find(text, start);
         state.excerpts[r] =
             found ? MakeExcerpt(text, found->first, found->second, rule.rule.from_words)

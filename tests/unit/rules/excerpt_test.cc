@@ -86,8 +86,9 @@ TEST(ExcerptTest, NarrowedReMatchFindsTheSameLeftmostMatchAsAWholeTextSearch) {
 
 TEST(ExcerptTest, LineStartReMatchFindsTheSameLeftmostMatchAsAWholeTextSearch) {
   // Unbounded widths on multi-line texts: the patterns that cannot match '\n' re-match from
-  // the line of the earliest match end (newline_free.h). The \s and dotall cases can match
-  // across lines and must keep the 1 KB window: they guard the pattern analysis.
+  // the line of the earliest match end, those whose unbounded parts are whitespace from a
+  // few non-space bytes before it (pattern_shape.h). The \s+ cases cross lines; the dotall
+  // and \S+ cases keep the 1 KB window: they guard the pattern analysis.
   RuleFlags dotall;
   dotall.dotall = true;
   const std::vector<Case> cases = {{"DOTS", "a.*b", {}},
@@ -95,8 +96,11 @@ TEST(ExcerptTest, LineStartReMatchFindsTheSameLeftmostMatchAsAWholeTextSearch) {
                                    {"ALT", "(ab|a)[^\\s]*c|ba+", {}},
                                    {"WORDS", "\\w+ \\w+x", {}},
                                    {"ACROSS", "a\\s+c", {}},
+                                   {"PHRASE", "a\\s+b\\s*c|b\\s+(c|cd)\\s+x", {}},
+                                   {"SPACED", "(ab|a)[ \\n]+(c|cd)\\s{2,}d", {}},
+                                   {"NONSPACE", "b\\s+\\S+a", {}},
                                    {"DOTALL", "c.*a", dotall}};
-  EXPECT_GT(CompareWithWholeTextSearch(cases, "aabbccdx \n\n", 11, 4000), 10000);
+  EXPECT_GT(CompareWithWholeTextSearch(cases, "aabbccdx  \n\n \n", 11, 4000), 10000);
 }
 
 TEST(ExcerptTest, WordsHitFarIntoALongTextKeepsItsExcerpt) {

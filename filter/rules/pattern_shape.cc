@@ -1,6 +1,8 @@
-// newline_free.cc - a conservative reading of PCRE2 pattern text: can a match hold '\n'?
-#include "filter/rules/newline_free.h"
+// pattern_shape.cc - a conservative reading of PCRE2 pattern text: can a match hold
+// '\n', and how many bytes other than whitespace can it hold?
+#include "filter/rules/pattern_shape.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -154,6 +156,169 @@ size_t ReadClass(std::string_view p, size_t i, bool* newline_free) {
   return 0;  // no closing ']'
 }
 
+bool IsAsciiSpace(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Whether the inside of a class ([...] without the brackets) holds only ASCII whitespace:
+// \s (without UCP), \t, \n, \r, \f and ' '.
+bool IsSpaceClass(std::string_view inside, bool ucp) {
+  if (inside.empty() || inside[0] == '^') return false;
+  for (size_t i = 0; i < inside.size(); ++i) {
+    if (inside[i] == ' ') continue;
+    if (inside[i] != '\\' || i + 1 >= inside.size()) return false;
+    char e = inside[++i];
+    if (!(e == 't' || e == 'n' || e == 'r' || e == 'f' || (e == 's' && !ucp))) return false;
+  }
+  return true;
+}
+
+// Reads a pattern for MaxNonSpaceBytes: each part gives an upper bound on the bytes other
+// than ASCII whitespace it can match; anything above kCap counts as unbounded.
+class NonSpaceWidth {
+ public:
+  static constexpr uint64_t kCap = 1 << 20;
+  static constexpr uint64_t kUnbounded = kCap + 1;
+
+  NonSpaceWidth(std::string_view pattern, const RuleFlags& flags) : p_(pattern), flags_(flags) {}
+
+  uint64_t Read() {
+    uint64_t width = Alternation();
+    return ok_ && i_ == p_.size() ? width : kUnbounded;
+  }
+
+ private:
+  static uint64_t Add(uint64_t a, uint64_t b) { return std::min(a + b, kUnbounded); }
+  static uint64_t Times(uint64_t a, uint64_t b) {
+    if (a == 0 || b == 0) return 0;
+    return a >= kUnbounded || b >= kUnbounded ? kUnbounded : std::min(a * b, kUnbounded);
+  }
+  // One character: up to 4 bytes in UTF-8 (and caseless 'k' also matches U+212A).
+  uint64_t Char() const { return flags_.utf8 ? 4 : 1; }
+  uint64_t Fail() {
+    ok_ = false;
+    return kUnbounded;
+  }
+
+  uint64_t Alternation() {
+    uint64_t widest = 0;
+    for (;;) {
+      widest = std::max(widest, Sequence());
+      if (!ok_ || i_ >= p_.size() || p_[i_] != '|') return widest;
+      ++i_;
+    }
+  }
+
+  uint64_t Sequence() {
+    uint64_t total = 0;
+    while (ok_ && i_ < p_.size() && p_[i_] != '|' && p_[i_] != ')') {
+      uint64_t atom = Atom();
+      if (!ok_) break;
+      total = Add(total, Times(atom, Repeats()));
+    }
+    return total;
+  }
+
+  uint64_t Atom() {
+    const char c = p_[i_];
+    switch (c) {
+      case '(': {
+        if (i_ + 2 < p_.size() && p_[i_ + 1] == '?' && p_[i_ + 2] == ':') {
+          i_ += 3;
+        } else if (i_ + 1 < p_.size() && (p_[i_ + 1] == '?' || p_[i_ + 1] == '*')) {
+          return Fail();  // lookarounds, options, names, verbs: not read
+        } else {
+          ++i_;
+        }
+        uint64_t width = Alternation();
+        if (!ok_ || i_ >= p_.size() || p_[i_] != ')') return Fail();
+        ++i_;
+        return width;
+      }
+      case '[': {
+        bool unused = false;
+        size_t end = ReadClass(p_, i_, &unused);
+        if (end == 0) return Fail();
+        bool space = IsSpaceClass(p_.substr(i_ + 1, end - i_ - 2), flags_.ucp);
+        i_ = end;
+        return space ? 0 : Char();
+      }
+      case '\\': {
+        Escape e = ReadEscape(p_, i_, false);
+        if (e.length == 0 || (e.kind == EscapeKind::kChar && e.value < 0)) return Fail();
+        const char letter = p_[i_ + 1];
+        i_ += e.length;
+        if (letter == 's' && !flags_.ucp) return 0;
+        if (e.kind == EscapeKind::kChar && IsAsciiSpace(e.value)) return 0;
+        if (letter == 'b' || letter == 'B' || letter == 'A' || letter == 'z' || letter == 'Z' ||
+            letter == 'G') {
+          return 0;  // assertions
+        }
+        return Char();
+      }
+      case '^':
+      case '$':
+        ++i_;
+        return 0;
+      case '*':
+      case '+':
+      case '?':
+      case '{':
+        return Fail();
+      default: {
+        const unsigned char u = static_cast<unsigned char>(c);
+        const size_t begin = i_++;
+        while (u >= 0xC0 && i_ < p_.size() && (static_cast<unsigned char>(p_[i_]) & 0xC0) == 0x80) {
+          ++i_;
+        }
+        if (IsAsciiSpace(u)) return 0;
+        return flags_.utf8 ? Char() : i_ - begin;  // without UTF-8, each byte is a character
+      }
+    }
+  }
+
+  // The most repetitions the quantifier after an atom allows: 1 without one.
+  uint64_t Repeats() {
+    if (i_ >= p_.size()) return 1;
+    uint64_t most = 1;
+    const char c = p_[i_];
+    if (c == '?') {
+      ++i_;
+    } else if (c == '*' || c == '+') {
+      most = kUnbounded;
+      ++i_;
+    } else if (c == '{') {
+      size_t j = i_ + 1;
+      uint64_t low = 0;
+      size_t digits = 0;
+      for (; j < p_.size() && std::isdigit(static_cast<unsigned char>(p_[j])); ++j, ++digits) {
+        low = low * 10 + static_cast<uint64_t>(p_[j] - '0');
+      }
+      if (digits == 0 || digits > 6 || j >= p_.size()) return Fail();
+      most = low;
+      if (p_[j] == ',') {
+        uint64_t high = 0;
+        size_t high_digits = 0;
+        for (++j; j < p_.size() && std::isdigit(static_cast<unsigned char>(p_[j]));
+             ++j, ++high_digits) {
+          high = high * 10 + static_cast<uint64_t>(p_[j] - '0');
+        }
+        if (high_digits > 6) return Fail();
+        most = high_digits == 0 ? kUnbounded : high;
+      }
+      if (j >= p_.size() || p_[j] != '}') return Fail();
+      i_ = j + 1;
+    } else {
+      return 1;
+    }
+    if (i_ < p_.size() && (p_[i_] == '?' || p_[i_] == '+')) ++i_;  // lazy or possessive
+    return most;
+  }
+
+  std::string_view p_;
+  RuleFlags flags_;
+  size_t i_ = 0;
+  bool ok_ = true;
+};
+
 }  // namespace
 
 bool CannotMatchNewline(std::string_view pattern, const RuleFlags& flags) {
@@ -204,6 +369,11 @@ bool CannotMatchNewline(std::string_view pattern, const RuleFlags& flags) {
     }
   }
   return true;
+}
+
+uint32_t MaxNonSpaceBytes(std::string_view pattern, const RuleFlags& flags) {
+  uint64_t width = NonSpaceWidth(pattern, flags).Read();
+  return width <= NonSpaceWidth::kCap ? static_cast<uint32_t>(width) : UINT32_MAX;
 }
 
 }  // namespace sluice::rules
