@@ -1,5 +1,5 @@
-// pattern_shape.cc - a conservative reading of PCRE2 pattern text: can a match hold
-// '\n', and how many bytes other than whitespace can it hold?
+// pattern_shape.cc - a conservative reading of PCRE2 pattern text: can a match hold a
+// given byte ('\n', '>'), and how many bytes other than whitespace can it hold?
 #include "filter/rules/pattern_shape.h"
 
 #include <algorithm>
@@ -9,19 +9,73 @@
 namespace sluice::rules {
 namespace {
 
-constexpr int kNewline = '\n';
+bool IsAsciiSpace(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 enum class EscapeKind {
-  kChar,     // one character, `value`
-  kSafeSet,  // a set or an assertion that never consumes '\n' (\d, \w, \S, \b, ...)
-  kNewlines  // a set that holds '\n' (\s, \v)
+  kChar,      // one character, `value`
+  kSet,       // a class of characters named by `letter` (\d, \w, \s, \h, \v and negations)
+  kAssertion  // zero width (\b, \B, \A, \z, \Z, \G outside a class)
 };
 
 struct Escape {
   EscapeKind kind;
   int value = -1;     // for kChar: the code point (the lead byte for a UTF-8 literal)
   size_t length = 0;  // bytes of pattern text read, 0 when the escape is not understood
+  char letter = 0;    // for kSet
 };
+
+// Whether the escaped class \<letter> holds the ASCII byte b (the same with or without UCP:
+// UCP changes only what they hold beyond ASCII).
+bool SetHolds(char letter, int b) {
+  const bool digit = b >= '0' && b <= '9';
+  const bool word = std::isalnum(b) || b == '_';
+  const bool horizontal = b == ' ' || b == '\t';
+  const bool vertical = b >= '\n' && b <= '\r';
+  switch (letter) {
+    case 'd':
+      return digit;
+    case 'D':
+      return !digit;
+    case 'w':
+      return word;
+    case 'W':
+      return !word;
+    case 's':
+      return IsAsciiSpace(b);
+    case 'S':
+      return !IsAsciiSpace(b);
+    case 'h':
+      return horizontal;
+    case 'H':
+      return !horizontal;
+    case 'v':
+      return vertical;
+    default:  // 'V'
+      return !vertical;
+  }
+}
+
+// Whether the POSIX class [:name:] (name may start with '^') holds the ASCII byte b;
+// -1 for a name not known.
+int PosixHolds(std::string_view name, int b) {
+  bool negated = !name.empty() && name[0] == '^';
+  if (negated) name.remove_prefix(1);
+  int holds = -1;
+  if (name == "alpha") holds = std::isalpha(b) != 0;
+  if (name == "digit") holds = std::isdigit(b) != 0;
+  if (name == "alnum") holds = std::isalnum(b) != 0;
+  if (name == "upper" || name == "lower") holds = std::isalpha(b) != 0;  // caseless: both
+  if (name == "xdigit") holds = std::isxdigit(b) != 0;
+  if (name == "word") holds = std::isalnum(b) || b == '_';
+  if (name == "punct") holds = std::ispunct(b) != 0;
+  if (name == "graph") holds = std::isgraph(b) != 0;
+  if (name == "print") holds = std::isprint(b) != 0;
+  if (name == "blank") holds = b == ' ' || b == '\t';
+  if (name == "space") holds = IsAsciiSpace(b);
+  if (name == "cntrl") holds = std::iscntrl(b) != 0;
+  if (name == "ascii") holds = 1;
+  return holds < 0 ? -1 : holds != negated;
+}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -57,24 +111,26 @@ Escape ReadEscape(std::string_view p, size_t i, bool in_class) {
   if (e >= 0x80 || !std::isalnum(e)) return {EscapeKind::kChar, e, 2};  // a quoted literal
   switch (e) {
     case 'd':
+    case 'D':
     case 'w':
-    case 'S':
-    case 'h':  // horizontal space: tab, space, no-break space, ...
-    case 'V':  // not vertical space
-      return {EscapeKind::kSafeSet, -1, 2};
+    case 'W':
     case 's':
+    case 'S':
+    case 'h':
+    case 'H':
     case 'v':
-      return {EscapeKind::kNewlines, -1, 2};
+    case 'V':
+      return {EscapeKind::kSet, -1, 2, static_cast<char>(e)};
     case 'b':  // a word boundary; backspace inside a class
-      return in_class ? Escape{EscapeKind::kChar, 8, 2} : Escape{EscapeKind::kSafeSet, -1, 2};
+      return in_class ? Escape{EscapeKind::kChar, 8, 2} : Escape{EscapeKind::kAssertion, -1, 2};
     case 'B':
     case 'A':
     case 'z':
     case 'Z':
-    case 'G':  // zero-width assertions (errors inside a class)
-      return in_class ? Escape{EscapeKind::kChar, -1, 0} : Escape{EscapeKind::kSafeSet, -1, 2};
+    case 'G':  // errors inside a class
+      return in_class ? Escape{EscapeKind::kChar, -1, 0} : Escape{EscapeKind::kAssertion, -1, 2};
     case 'n':
-      return {EscapeKind::kChar, kNewline, 2};
+      return {EscapeKind::kChar, '\n', 2};
     case 't':
       return {EscapeKind::kChar, '\t', 2};
     case 'r':
@@ -87,7 +143,7 @@ Escape ReadEscape(std::string_view p, size_t i, bool in_class) {
       return {EscapeKind::kChar, 0x07, 2};
     case 'x':
       return ReadHex(p, i);
-    default:  // \D \W \H \R \N \X \C \p \P \Q \K \g \k \c, digits (references, octal), ...
+    default:  // \R \N \X \C \p \P \Q \K \g \k \c, digits (references, octal), ...
       return {EscapeKind::kChar, -1, 0};
   }
 }
@@ -106,40 +162,40 @@ size_t ReadRangeEnd(std::string_view p, size_t i, int* value) {
   return 1;
 }
 
-// The class starting at p[i] == '['. Returns the offset just past its ']' and sets
-// *newline_free when the class cannot match '\n'; returns 0 when it is not understood.
-size_t ReadClass(std::string_view p, size_t i, bool* newline_free) {
+// The class starting at p[i] == '['. Returns the offset just past its ']' and sets *free
+// when the class cannot match the byte b (ASCII, not a letter: caseless changes nothing);
+// returns 0 when the class is not understood.
+size_t ReadClass(std::string_view p, size_t i, int b, bool* free) {
   size_t j = i + 1;
   bool negated = j < p.size() && p[j] == '^';
   if (negated) ++j;
-  bool may = false;   // some item may hold '\n'
-  bool sure = false;  // some item surely holds '\n'
+  bool holds = false;  // some item holds b
   for (bool first = true; j < p.size(); first = false) {
     if (p[j] == ']' && !first) {
-      *newline_free = negated ? sure : !may;
+      *free = holds == negated;
       return j + 1;
     }
     if (p[j] == '[' && j + 1 < p.size() && p[j + 1] == ':') {  // [:name:]
       size_t end = p.find(":]", j + 2);
       if (end == std::string_view::npos) return 0;
-      std::string_view name = p.substr(j + 2, end - j - 2);
-      if (name == "space" || name == "cntrl") {
-        may = sure = true;
-      } else if (!(name == "alpha" || name == "digit" || name == "alnum" || name == "upper" ||
-                   name == "lower" || name == "punct" || name == "xdigit" || name == "word" ||
-                   name == "graph" || name == "print" || name == "blank")) {
-        may = true;  // negated ([:^alpha:]) or unknown
-      }
+      int posix = PosixHolds(p.substr(j + 2, end - j - 2), b);
+      if (posix < 0) return 0;
+      holds |= posix == 1;
       j = end + 2;
       continue;
     }
     int low = -1;
     if (p[j] == '\\') {
       Escape e = ReadEscape(p, j, true);
-      if (e.length == 0 || (e.kind == EscapeKind::kChar && e.value < 0)) return 0;
+      if (e.length == 0 || e.kind == EscapeKind::kAssertion ||
+          (e.kind == EscapeKind::kChar && e.value < 0)) {
+        return 0;
+      }
       j += e.length;
-      if (e.kind == EscapeKind::kNewlines) may = sure = true;
-      if (e.kind != EscapeKind::kChar) continue;  // a set: a following '-' is a literal
+      if (e.kind == EscapeKind::kSet) {
+        holds |= SetHolds(e.letter, b);
+        continue;  // a set: a following '-' is a literal
+      }
       low = e.value;
     } else {
       low = static_cast<unsigned char>(p[j]);
@@ -151,12 +207,10 @@ size_t ReadClass(std::string_view p, size_t i, bool* newline_free) {
       if (length == 0) return 0;
       j += 1 + length;
     }
-    if (low <= kNewline && kNewline <= high) may = sure = true;
+    holds |= low <= b && b <= high;
   }
   return 0;  // no closing ']'
 }
-
-bool IsAsciiSpace(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 // Whether the inside of a class ([...] without the brackets) holds only ASCII whitespace:
 // \s (without UCP), \t, \n, \r, \f and ' '.
@@ -235,7 +289,7 @@ class NonSpaceWidth {
       }
       case '[': {
         bool unused = false;
-        size_t end = ReadClass(p_, i_, &unused);
+        size_t end = ReadClass(p_, i_, '\n', &unused);
         if (end == 0) return Fail();
         bool space = IsSpaceClass(p_.substr(i_ + 1, end - i_ - 2), flags_.ucp);
         i_ = end;
@@ -246,12 +300,9 @@ class NonSpaceWidth {
         if (e.length == 0 || (e.kind == EscapeKind::kChar && e.value < 0)) return Fail();
         const char letter = p_[i_ + 1];
         i_ += e.length;
-        if (letter == 's' && !flags_.ucp) return 0;
+        if (e.kind == EscapeKind::kAssertion) return 0;
+        if (e.kind == EscapeKind::kSet && letter == 's' && !flags_.ucp) return 0;
         if (e.kind == EscapeKind::kChar && IsAsciiSpace(e.value)) return 0;
-        if (letter == 'b' || letter == 'B' || letter == 'A' || letter == 'z' || letter == 'Z' ||
-            letter == 'G') {
-          return 0;  // assertions
-        }
         return Char();
       }
       case '^':
@@ -321,27 +372,34 @@ class NonSpaceWidth {
 
 }  // namespace
 
-bool CannotMatchNewline(std::string_view pattern, const RuleFlags& flags) {
+bool CannotMatchByte(std::string_view pattern, const RuleFlags& flags, char byte) {
+  // Only for bytes that caseless matching cannot change and that are not metacharacters.
+  const int b = static_cast<unsigned char>(byte);
+  if (b >= 0x80 || std::isalnum(b) ||
+      std::string_view("\\^$.|?*+()[]{}#").find(byte) != std::string_view::npos) {
+    return false;
+  }
   const std::string_view p = pattern;
   size_t i = 0;
   while (i < p.size()) {
     switch (p[i]) {
       case '\\': {
         Escape e = ReadEscape(p, i, false);
-        if (e.length == 0 || e.kind == EscapeKind::kNewlines) return false;
-        if (e.kind == EscapeKind::kChar && (e.value < 0 || e.value == kNewline)) return false;
+        if (e.length == 0) return false;
+        if (e.kind == EscapeKind::kSet && SetHolds(e.letter, b)) return false;
+        if (e.kind == EscapeKind::kChar && (e.value < 0 || e.value == b)) return false;
         i += e.length;
         break;
       }
       case '[': {
-        bool newline_free = false;
-        size_t end = ReadClass(p, i, &newline_free);
-        if (end == 0 || !newline_free) return false;
+        bool free = false;
+        size_t end = ReadClass(p, i, b, &free);
+        if (end == 0 || !free) return false;
         i = end;
         break;
       }
-      case '.':
-        if (flags.dotall) return false;
+      case '.':  // any character but '\n', or any at all under dotall
+        if (b != '\n' || flags.dotall) return false;
         ++i;
         break;
       case '(':
@@ -361,9 +419,8 @@ bool CannotMatchNewline(std::string_view pattern, const RuleFlags& flags) {
           ++i;
         }
         break;
-      case '\n':
-        return false;
       default:
+        if (static_cast<unsigned char>(p[i]) == b) return false;
         ++i;
         break;
     }

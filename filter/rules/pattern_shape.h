@@ -4,8 +4,9 @@
 // Hyperscan's earliest match end E; any start before every possible match start gives the
 // same leftmost match, and the later the start, the fewer positions PCRE2 tries. Two
 // shapes give such a start for patterns of unbounded width:
-//  - no match can contain '\n': every match ending at E starts on the line holding byte
-//    E-1, and no match starts on an earlier line (it would end before E);
+//  - no match can contain '\n' (or '>'): every match ending at E starts after the last
+//    '\n' before byte E-1, and no match starts at or before it (it would end before E);
+//    '>' bounds the HTML tag patterns of rawbody ('<font[^>]*\bsize...') the same way;
 //  - every match holds at most N bytes that are not ASCII whitespace (the unbounded parts
 //    are runs of \s, as in 'mailing\s+list'): a match ending at or after E cannot start
 //    before the point N such bytes back from E.
@@ -23,8 +24,9 @@
 
 namespace sluice::rules {
 
-// True only when no match of `pattern` under `flags` can contain a '\n' byte.
-bool CannotMatchNewline(std::string_view pattern, const RuleFlags& flags);
+// True only when no match of `pattern` under `flags` can contain `byte`, an ASCII byte that
+// is neither a letter, a digit nor a regex metacharacter (false for any other byte).
+bool CannotMatchByte(std::string_view pattern, const RuleFlags& flags, char byte);
 
 // An upper bound on the bytes other than ASCII whitespace (\t \n \v \f \r and space) that
 // one match of `pattern` can hold; UINT32_MAX when unbounded or not understood.

@@ -10,7 +10,8 @@ namespace sluice::rules {
 
 struct PcreRegex::Code {
   pcre2_code* code = nullptr;
-  bool within_a_line = false;
+  bool no_newline = false;  // CannotMatchByte(pattern, flags, '\n')
+  bool no_tag_end = false;  // CannotMatchByte(pattern, flags, '>')
   uint32_t max_non_space = UINT32_MAX;
   ~Code() { pcre2_code_free(code); }
 };
@@ -49,12 +50,16 @@ Status PcreRegex::Compile(const std::string& pattern, const RuleFlags& flags, bo
   delete code_;
   code_ = new Code;
   code_->code = code;
-  code_->within_a_line = CannotMatchNewline(pattern, flags);
+  code_->no_newline = CannotMatchByte(pattern, flags, '\n');
+  code_->no_tag_end = CannotMatchByte(pattern, flags, '>');
   code_->max_non_space = MaxNonSpaceBytes(pattern, flags);
   return Status::Ok();
 }
 
-bool PcreRegex::matches_within_a_line() const { return code_ && code_->within_a_line; }
+bool PcreRegex::never_holds(char byte) const {
+  if (!code_) return false;
+  return byte == '\n' ? code_->no_newline : byte == '>' && code_->no_tag_end;
+}
 uint32_t PcreRegex::max_non_space_bytes() const {
   return code_ ? code_->max_non_space : UINT32_MAX;
 }

@@ -34,8 +34,9 @@ class PcreRegex {
   Status Compile(const std::string& pattern, const RuleFlags& flags, bool jit);
   bool compiled() const { return code_ != nullptr; }
   // What a match can hold (pattern_shape.h), for where an excerpt re-match may start:
-  // true when no match can contain '\n' (a match then lies on one line);
-  bool matches_within_a_line() const;
+  // true when no match can contain `byte`, for '\n' (a match lies on one line) and '>'
+  // (within an HTML tag); false for other bytes;
+  bool never_holds(char byte) const;
   // an upper bound on a match's bytes other than ASCII whitespace (UINT32_MAX: none).
   uint32_t max_non_space_bytes() const;
 

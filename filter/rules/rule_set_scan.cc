@@ -90,11 +90,13 @@ size_t ReMatchStart(const CompiledRule& rule, std::string_view text, size_t end)
     start = at;
   }
   // A pattern that cannot match '\n' matches within one line: every match ending at `end`
-  // starts on the line of byte end-1, and none starts on an earlier line (it would end
-  // before `end`). That line's start is a character boundary.
-  if (end > start && rule.regex.matches_within_a_line()) {
-    const void* newline = memrchr(text.data() + start, '\n', end - 1 - start);
-    if (newline) start = static_cast<size_t>(static_cast<const char*>(newline) - text.data()) + 1;
+  // starts after the last '\n' before byte end-1, and none starts at or before that '\n'
+  // (it would end before `end`). The same holds for '>' and the HTML tag patterns. The
+  // byte after either is a character boundary.
+  for (char edge : {'\n', '>'}) {
+    if (end <= start || !rule.regex.never_holds(edge)) continue;
+    const void* found = memrchr(text.data() + start, edge, end - 1 - start);
+    if (found) start = static_cast<size_t>(static_cast<const char*>(found) - text.data()) + 1;
   }
   while (start > 0 && IsUtf8Continuation(text[start])) --start;
   return start;

@@ -37,6 +37,7 @@ int CompareWithWholeTextSearch(const std::vector<Case>& cases, const std::string
     yaml += "  - id: " + c.id + "\n    description: t\n    target: body\n    pattern: '" +
             c.pattern + "'\n    score: 1\n";
     if (c.flags.dotall) yaml += "    flags: [dotall]\n";
+    if (c.flags.caseless) yaml += "    flags: [caseless]\n";
   }
   TempDir dir;
   auto set = MustLoad({dir.Write("r.yaml", yaml)});
@@ -86,8 +87,9 @@ TEST(ExcerptTest, NarrowedReMatchFindsTheSameLeftmostMatchAsAWholeTextSearch) {
 
 TEST(ExcerptTest, LineStartReMatchFindsTheSameLeftmostMatchAsAWholeTextSearch) {
   // Unbounded widths on multi-line texts: the patterns that cannot match '\n' re-match from
-  // the line of the earliest match end, those whose unbounded parts are whitespace from a
-  // few non-space bytes before it (pattern_shape.h). The \s+ cases cross lines; the dotall
+  // the line of the earliest match end, those that cannot match '>' from the last '>'
+  // before it, those whose unbounded parts are whitespace from a few non-space bytes
+  // before it (pattern_shape.h). The \s+ cases cross lines; the dotall
   // and \S+ cases keep the 1 KB window: they guard the pattern analysis.
   RuleFlags dotall;
   dotall.dotall = true;
@@ -99,8 +101,10 @@ TEST(ExcerptTest, LineStartReMatchFindsTheSameLeftmostMatchAsAWholeTextSearch) {
                                    {"PHRASE", "a\\s+b\\s*c|b\\s+(c|cd)\\s+x", {}},
                                    {"SPACED", "(ab|a)[ \\n]+(c|cd)\\s{2,}d", {}},
                                    {"NONSPACE", "b\\s+\\S+a", {}},
+                                   {"TAG", "<a[^>]*b\\s*=\\s*c", {}},
+                                   {"TAG_ALT", "(<|<a)[^>]*d|b[^>\\n]*>", {}},
                                    {"DOTALL", "c.*a", dotall}};
-  EXPECT_GT(CompareWithWholeTextSearch(cases, "aabbccdx  \n\n \n", 11, 4000), 10000);
+  EXPECT_GT(CompareWithWholeTextSearch(cases, "aabbccdx  \n\n \n<<>=", 11, 4000), 10000);
 }
 
 TEST(ExcerptTest, WordsHitFarIntoALongTextKeepsItsExcerpt) {

@@ -19,7 +19,7 @@ TEST(PatternShapeTest, PatternsThatCannotMatchANewline) {
         "^Received: from[^\\n]*(dsl|cable)", "(?:a|b)+(?=c)(?!d)(?<=c)(?<!e)", "[a-z0-9_]+",
         "\\x41+\\x{263A}", "[\\x00-\\x09\\x0b-\\x1f]+", "[^\\x0a]+", "[\\t ]+x", "\\bfoo\\b",
         "[[:alpha:][:digit:]]+", "a\\h+b", "[^[:space:]]+", "\\$\\d+"}) {
-    EXPECT_TRUE(CannotMatchNewline(pattern, plain)) << pattern;
+    EXPECT_TRUE(CannotMatchByte(pattern, plain, '\n')) << pattern;
   }
   // Each of these can match '\n', or is not read well enough to be sure.
   for (const char* pattern :
@@ -29,18 +29,40 @@ TEST(PatternShapeTest, PatternsThatCannotMatchANewline) {
         "\\X",    "\\C",     "(?s)a.b",       "(?x)a b",      "(?i:a)",      "(*UTF)a",
         "(a)\\1", "\\Qa\\E", "[[:space:]]",   "[[:^alpha:]]", "[[:cntrl:]]", "\\H",
         "a\nb",   "[^\\t]",  "[a-",           "\\",           "[\\D]",       "\\cJ"}) {
-    EXPECT_FALSE(CannotMatchNewline(pattern, plain)) << pattern;
+    EXPECT_FALSE(CannotMatchByte(pattern, plain, '\n')) << pattern;
   }
   RuleFlags dotall;
   dotall.dotall = true;
-  EXPECT_FALSE(CannotMatchNewline("a.*b", dotall));
-  EXPECT_TRUE(CannotMatchNewline("a[^\\n]*b", dotall));
+  EXPECT_FALSE(CannotMatchByte("a.*b", dotall, '\n'));
+  EXPECT_TRUE(CannotMatchByte("a[^\\n]*b", dotall, '\n'));
   // PcreRegex carries the answer for its pattern and flags.
   PcreRegex regex;
   ASSERT_TRUE(regex.Compile("x[^\\n]*y", plain, false).ok());
-  EXPECT_TRUE(regex.matches_within_a_line());
+  EXPECT_TRUE(regex.never_holds('\n'));
+  EXPECT_FALSE(regex.never_holds('>'));
+  EXPECT_FALSE(regex.never_holds('<'));  // only '\n' and '>' are read
   ASSERT_TRUE(regex.Compile("x.*y", dotall, false).ok());
-  EXPECT_FALSE(regex.matches_within_a_line());
+  EXPECT_FALSE(regex.never_holds('\n'));
+}
+
+TEST(PatternShapeTest, PatternsThatCannotMatchATagEnd) {
+  RuleFlags caseless;
+  caseless.caseless = true;
+  for (const char* pattern :
+       {"<font[^>]*\\bsize\\s*=\\s*[\"\']?(1|-[1-3])\\b", "<img[^>]*\\bsrc\\s*=\\s*https?://",
+        "a\\s+b", "[^>\\n]+", "\\w+\\d\\h\\v", "[[:alnum:][:space:]]", "[^[:punct:]]", "[!-=?-~]",
+        "\\x3d\\x{3f}"}) {
+    EXPECT_TRUE(CannotMatchByte(pattern, caseless, '>')) << pattern;
+  }
+  for (const char* pattern :
+       {"a.b", "[^<]*", "\\S", "\\W", "\\D", "\\H", "\\V", "[[:punct:]]", "[[:graph:]]", "[!-~]",
+        "a>b", "\\>", "\\x3e", "[\\x3e]", "[=-?]", "[[:^alpha:]]", "[[:nonsense:]]"}) {
+    EXPECT_FALSE(CannotMatchByte(pattern, caseless, '>')) << pattern;
+  }
+  // Letters, digits and metacharacters are not read.
+  EXPECT_FALSE(CannotMatchByte("abc", caseless, 'z'));
+  EXPECT_FALSE(CannotMatchByte("abc", caseless, '7'));
+  EXPECT_FALSE(CannotMatchByte("abc", caseless, '$'));
 }
 
 TEST(PatternShapeTest, MaxNonSpaceBytesCountsFourBytesACharacterAndNothingForWhitespace) {
