@@ -82,6 +82,92 @@ TEST(ClassifierTest, OrderingOnlyTheShownCluesChangesNothingElse) {
   }
 }
 
+// Classify remembers f(w) and its logarithms per count pair between calls: its results
+// must be those of computing everything afresh, bit for bit, also when the model totals
+// or the options change from one call to the next (as in cross-validation), and its
+// ordered clues must be what a partial sort gives.
+Classification Reference(const std::vector<TokenCounts>& counts, const ModelTotals& totals,
+                         const ClassifierOptions& options, std::vector<Clue>* clues,
+                         size_t ordered) {
+  clues->clear();
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i].spam == 0 && counts[i].ham == 0) continue;
+    const double f = TokenProbability(counts[i], totals, options);
+    if (std::fabs(f - 0.5) < options.min_dev) continue;
+    clues->push_back({static_cast<uint32_t>(i), f});
+  }
+  auto stronger = [](const Clue& a, const Clue& b) {
+    const double da = std::fabs(a.prob - 0.5), db = std::fabs(b.prob - 0.5);
+    return da != db ? da > db : a.index < b.index;
+  };
+  if (options.max_clues > 0 && clues->size() > options.max_clues) {
+    std::nth_element(clues->begin(), clues->begin() + options.max_clues, clues->end(), stronger);
+    clues->resize(options.max_clues);
+  }
+  Classification result;
+  result.clues_used = static_cast<uint32_t>(clues->size());
+  if (!clues->empty()) {
+    double sum_log_ham = 0, sum_log_spam = 0;
+    for (const Clue& clue : *clues) {
+      const double f = std::clamp(clue.prob, 1e-6, 1 - 1e-6);
+      sum_log_ham += std::log(f);
+      sum_log_spam += std::log1p(-f);
+    }
+    result.log_odds = sum_log_ham - sum_log_spam;
+    result.spam_log_tail = LogChi2Q(-2 * sum_log_spam, result.clues_used);
+    result.ham_log_tail = LogChi2Q(-2 * sum_log_ham, result.clues_used);
+    const double s = -std::expm1(result.spam_log_tail), h = -std::expm1(result.ham_log_tail);
+    result.probability = std::clamp((1 + s - h) / 2, 0.0, 1.0);
+  }
+  std::partial_sort(clues->begin(), clues->begin() + std::min(ordered, clues->size()), clues->end(),
+                    stronger);
+  return result;
+}
+
+TEST(ClassifierTest, RememberedEvidenceGivesTheFreshResults) {
+  uint64_t state = 88172645463325252ULL;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 300; ++round) {
+    // Few distinct totals and options, so that remembered pairs meet other settings.
+    const ModelTotals totals{static_cast<uint32_t>(1 + next() % 3 * 200),
+                             static_cast<uint32_t>(1 + next() % 3 * 900)};
+    ClassifierOptions options;
+    if (next() % 3 == 0) options.min_dev = 0.1;
+    if (next() % 4 == 0) options.strength = 0.45;
+    if (next() % 5 == 0) options.max_clues = 15;
+    std::vector<TokenCounts> counts(next() % 400);
+    for (TokenCounts& c : counts) {
+      // Mostly small counts that repeat, some large, some both zero.
+      c.spam = static_cast<uint32_t>(next() % 4 == 0 ? next() % 2000 : next() % 6);
+      c.ham = static_cast<uint32_t>(next() % 4 == 0 ? next() % 5000 : next() % 6);
+    }
+    const size_t ordered = std::vector<size_t>{0, 1, 3, 10, 16, 17, SIZE_MAX}[next() % 7];
+    std::vector<Clue> got, want;
+    const Classification a = Classify(counts, totals, options, &got, ordered);
+    const Classification b = Reference(counts, totals, options, &want, ordered);
+    ASSERT_EQ(a.probability, b.probability) << round;
+    ASSERT_EQ(a.log_odds, b.log_odds) << round;
+    ASSERT_EQ(a.spam_log_tail, b.spam_log_tail) << round;
+    ASSERT_EQ(a.ham_log_tail, b.ham_log_tail) << round;
+    ASSERT_EQ(a.clues_used, b.clues_used) << round;
+    ASSERT_EQ(got.size(), want.size()) << round;
+    for (size_t i = 0; i < std::min(ordered, got.size()); ++i) {
+      ASSERT_EQ(got[i].index, want[i].index) << round << " " << i;
+      ASSERT_EQ(got[i].prob, want[i].prob) << round << " " << i;
+    }
+    // Beyond the ordered ones: the same clues, in any order.
+    auto by_index = [](const Clue& x, const Clue& y) { return x.index < y.index; };
+    std::sort(got.begin(), got.end(), by_index);
+    std::sort(want.begin(), want.end(), by_index);
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].index, want[i].index) << round;
+  }
+}
+
 TEST(ClassifierTest, SpammyAndHammyTokensDecide) {
   const ModelTotals totals{100, 100};
   std::vector<Clue> clues;
