@@ -51,3 +51,24 @@ function(sluice_unit_tests_in_dir prefix)
     sluice_unit_test(${prefix}_${stem} SOURCES ${source} LIBS ${ARG_LIBS})
   endforeach()
 endfunction()
+
+# sluice_dependency(NAME SHARED target ARCHIVE file-or-target) - an interface target
+# `sluice_dep_NAME` that links the shared library, or its static archive in programs whose
+# SLUICE_STATIC_DEPS property is set (the `sluice` binary). Each exec of a program linked
+# to the shared libraries resolves their symbol relocations (RocksDB's vtables alone are
+# ~16,000): a few ms of every one-message `sluice score`. Tests and benchmarks keep the
+# shared libraries (smaller, faster to link). Without the archive, both use the shared one.
+function(sluice_dependency name)
+  cmake_parse_arguments(ARG "" "SHARED;ARCHIVE" "" ${ARGN})
+  add_library(sluice_dep_${name} INTERFACE)
+  if(TARGET ${ARG_ARCHIVE} OR EXISTS "${ARG_ARCHIVE}")
+    set(static "$<BOOL:$<TARGET_PROPERTY:SLUICE_STATIC_DEPS>>")
+    target_link_libraries(sluice_dep_${name} INTERFACE
+      "$<${static}:${ARG_ARCHIVE}>" "$<$<NOT:${static}>:${ARG_SHARED}>")
+    # Headers (the static targets may not carry them).
+    target_include_directories(sluice_dep_${name} INTERFACE
+      $<TARGET_PROPERTY:${ARG_SHARED},INTERFACE_INCLUDE_DIRECTORIES>)
+  else()
+    target_link_libraries(sluice_dep_${name} INTERFACE ${ARG_SHARED})
+  endif()
+endfunction()
