@@ -1,8 +1,6 @@
 // hs_database.cc - hs_compile_multi behind a content-addressed serialization cache.
 #include "filter/rules/hs_database.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <climits>
 #include <cstdio>
@@ -12,6 +10,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "filter/rules/content_hash.h"
+#include "filter/rules/rule_cache.h"
 #include "filter/util/atomic_file.h"
 
 namespace sluice::rules {
@@ -21,37 +21,29 @@ constexpr const char kCachePrefix[] = "sluice-rules-";
 constexpr const char kCacheSuffix[] = ".hsdb";
 constexpr const char kChecksSuffix[] = ".checks";
 
+// This machine's CPU features and tuning as Hyperscan sees them. Asked once: it runs CPUID,
+// which a virtual machine traps (~25 us each), and a load names some 30 cache files.
+const hs_platform_info_t& Platform() {
+  static const hs_platform_info_t platform = [] {
+    hs_platform_info_t p{};
+    hs_populate_platform(&p);
+    return p;
+  }();
+  return platform;
+}
+
 std::string CacheKey(const std::vector<HsPattern>& patterns) {
-  hs_platform_info_t platform{};
-  hs_populate_platform(&platform);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  auto add = [&](const void* data, size_t size) {
-    // Length-prefixed, so ("ab","c") and ("a","bc") differ.
-    uint64_t n = size;
-    EVP_DigestUpdate(ctx, &n, sizeof(n));
-    EVP_DigestUpdate(ctx, data, size);
-  };
-  std::string version = hs_version();
-  add(version.data(), version.size());
-  add(&platform.tune, sizeof(platform.tune));
-  add(&platform.cpu_features, sizeof(platform.cpu_features));
+  const hs_platform_info_t& platform = Platform();
+  ContentHash hash;
+  hash.Add(hs_version());
+  hash.Add(&platform.tune, sizeof(platform.tune));
+  hash.Add(&platform.cpu_features, sizeof(platform.cpu_features));
   for (const auto& p : patterns) {
-    add(p.pattern.data(), p.pattern.size());
-    add(&p.flags, sizeof(p.flags));
-    add(&p.id, sizeof(p.id));
+    hash.Add(p.pattern);
+    hash.Add(&p.flags, sizeof(p.flags));
+    hash.Add(&p.id, sizeof(p.id));
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < 16 && i < length; ++i) {  // 128 bits name a file well enough
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return hash.Hex(32);  // 128 bits name a file well enough
 }
 
 HsDatabasePtr ReadCache(const std::string& path) {
@@ -227,7 +219,8 @@ size_t RemoveStaleCacheFiles(const std::string& cache_dir, const std::vector<std
       return name.size() > suffix.size() &&
              name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    bool cache_file = ends_with(kCacheSuffix) || ends_with(kChecksSuffix);
+    bool cache_file =
+        ends_with(kCacheSuffix) || ends_with(kChecksSuffix) || ends_with(kParsedRulesSuffix);
     bool temp_file = name.find(".tmp.") != std::string::npos;
     bool ours = name.rfind(kCachePrefix, 0) == 0 && (cache_file || temp_file);
     if (!ours || keep_set.count(name)) continue;

@@ -65,18 +65,20 @@ bool ParseTarget(const std::string& target, Rule* rule) {
 
 class Reader {
  public:
-  Reader(std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings)
-      : errors_(errors), warnings_(warnings) {}
+  Reader(std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings,
+         std::vector<RuleSource>* sources)
+      : errors_(errors), warnings_(warnings), sources_(sources) {}
 
   void ReadFile(const std::string& path, int depth) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    std::string text;
+    if (!ReadRuleFileText(path, &text)) {
       Error(path, 0, "", "cannot open rule file");
       return;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    ReadText(buffer.str(), path, depth);
+    if (sources_) {
+      sources_->push_back({path, std::filesystem::weakly_canonical(path).string(), text});
+    }
+    ReadText(text, path, depth);
   }
 
   void ReadText(const std::string& text, const std::string& name, int depth) {
@@ -370,6 +372,7 @@ class Reader {
 
   std::vector<Diagnostic>* errors_;
   std::vector<Diagnostic>* warnings_;
+  std::vector<RuleSource>* sources_;
   std::vector<Rule> rules_;
   std::unordered_map<std::string, size_t> index_;
   std::set<std::string> open_;
@@ -458,17 +461,26 @@ std::string WordsToPattern(const std::vector<std::string>& words, bool single_sp
   return out;
 }
 
+bool ReadRuleFileText(const std::string& path, std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *text = std::move(buffer).str();
+  return true;
+}
+
 std::vector<Rule> ReadRuleFiles(const std::vector<std::string>& files,
-                                std::vector<Diagnostic>* errors,
-                                std::vector<Diagnostic>* warnings) {
-  Reader reader(errors, warnings);
+                                std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings,
+                                std::vector<RuleSource>* sources) {
+  Reader reader(errors, warnings, sources);
   for (const auto& file : files) reader.ReadFile(file, 0);
   return reader.TakeRules();
 }
 
 std::vector<Rule> ReadRuleText(const std::string& yaml_text, const std::string& name,
                                std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings) {
-  Reader reader(errors, warnings);
+  Reader reader(errors, warnings, nullptr);
   reader.ReadText(yaml_text, name, 0);
   return reader.TakeRules();
 }

@@ -32,8 +32,21 @@
 
 namespace sluice::rules {
 
+// One file that ReadRuleFiles read, top-level or included: what the result depends on, for
+// the parsed-rules cache (rule_cache.h).
+struct RuleSource {
+  std::string path;       // as read: what Rule::file and the diagnostics name
+  std::string canonical;  // weakly_canonical(path): the identity include cycles are found by
+  std::string text;       // its bytes
+};
+
+// With `sources`, every file read is appended to it in the order read.
 std::vector<Rule> ReadRuleFiles(const std::vector<std::string>& files,
-                                std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings);
+                                std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings,
+                                std::vector<RuleSource>* sources = nullptr);
+
+// A rule file's bytes as ReadRuleFiles reads them; false when it cannot be opened.
+bool ReadRuleFileText(const std::string& path, std::string* text);
 
 // Parses YAML text as if read from `name` (includes resolve relative to name's directory).
 std::vector<Rule> ReadRuleText(const std::string& yaml_text, const std::string& name,

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "filter/rules/facts.h"
+#include "filter/rules/rule_cache.h"
 #include "filter/rules/rule_file.h"
 #include "filter/rules/rule_set_impl.h"
 
@@ -104,7 +105,9 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
                                                      const LoadOptions& options,
                                                      std::vector<Diagnostic>* warnings_out) {
   std::vector<Diagnostic> errors, warnings;
-  std::vector<Rule> read = ReadRuleFiles(files, &errors, &warnings);
+  std::string parsed_file;
+  std::vector<Rule> read =
+      ReadRuleFilesCached(files, options.cache_dir, &errors, &warnings, &parsed_file);
   auto finish_warnings = [&] {
     if (warnings_out) warnings_out->insert(warnings_out->end(), warnings.begin(), warnings.end());
   };
@@ -283,6 +286,7 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
     return Refuse(errors);
   }
   if (!checks_file.empty()) cache_files.push_back(checks_file);
+  if (!parsed_file.empty()) cache_files.push_back(parsed_file);
   RemoveStaleCacheFiles(options.cache_dir, cache_files);
 
   for (uint32_t i = 0; i < set->rules_.size(); ++i) {

@@ -14,7 +14,9 @@
 namespace sluice::rules {
 namespace {
 
+using testing::Inode;
 using testing::MessageBuilder;
+using testing::ReadAll;
 using testing::TempDir;
 
 std::vector<HsPattern> SamplePatterns() {
@@ -39,18 +41,6 @@ void ExpectSameAsOneByOne(const std::vector<HsPattern>& patterns,
       EXPECT_EQ(checks[i].max_width, width) << patterns[i].pattern;
     }
   }
-}
-
-ino_t Inode(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 TEST(PatternChecksTest, WithoutACacheTheyAreTheOneByOneChecks) {

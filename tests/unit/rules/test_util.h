@@ -1,10 +1,13 @@
 // test_util.h - helpers for the rule engine tests: hand-built messages and rule files.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -77,6 +80,20 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The inode of a file (0 if missing): a cache file read back keeps its inode, one that was
+// recomputed and renamed over gets another.
+inline ino_t Inode(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 inline std::shared_ptr<const RuleSet> MustLoad(const std::vector<std::string>& files,
                                                const std::string& cache_dir = "",
