@@ -4,6 +4,7 @@
 // byte-order check and is ignored): SnapshotHeader, then slot_count slots exactly as the
 // table holds them, so loading is one read with no re-hashing.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include "filter/bayes/token_table.h"
 #include "filter/util/atomic_file.h"
+#include "filter/util/scoped_fd.h"
 
 namespace sluice::bayes {
 namespace {
@@ -33,6 +35,27 @@ uint64_t Checksum(const void* data, size_t bytes) {
     b += a;
   }
   return a ^ (b * 0x9e3779b97f4a7c15ULL);
+}
+
+// Fresh memory of `bytes` about to be written whole: asks for transparent huge pages where
+// the kernel leaves that to the program, then maps it all in one call. Faulted in 4 KB at a
+// time, the 4 MB of a 93,000-token table took 1,024 page faults, 2 ms of a one-message
+// `sluice score`; a table in huge pages also costs lookups fewer TLB misses. Both are hints:
+// an old kernel or a refusal changes nothing but the time.
+void PrepareForFilling(void* data, size_t bytes) {
+  constexpr size_t kOwnMapping = size_t{1} << 20;  // well above malloc's mmap threshold
+  constexpr size_t kHugePage = size_t{2} << 20;
+  if (bytes < kOwnMapping) return;  // from the heap, maybe beside other data: leave it
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  // From the page holding the start: a huge page needs its whole 2 MB in the advised range,
+  // and a fresh multi-MB allocation is usually a mapping of its own that starts on that page.
+  // (From the heap, the advice also covers a few neighbouring bytes: harmless, neither call
+  // changes what memory holds.)
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(data) & ~(page - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes + page - 1) & ~(page - 1);
+  void* start = reinterpret_cast<void*>(begin);
+  if (bytes >= kHugePage) ::madvise(start, end - begin, MADV_HUGEPAGE);
+  ::madvise(start, end - begin, MADV_POPULATE_WRITE);
 }
 
 bool ReadAll(int fd, void* out, size_t bytes) {
@@ -93,10 +116,10 @@ Status TokenTable::Write(const std::string& path, const SnapshotHeader& stamp) c
 Result<std::shared_ptr<const TokenTable>> TokenTable::LoadSnapshot(const TokenStore& store,
                                                                    uint64_t max_tokens) {
   const std::string path = SnapshotPath(store);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const ScopedFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const int fd = file.get();
   if (fd < 0) return Status::NotFound("no token table snapshot at " + path);
   auto fail = [&](const char* why) {
-    ::close(fd);
     return Status::NotFound("token table snapshot " + path + ": " + why);
   };
   struct stat st;
@@ -118,9 +141,10 @@ Result<std::shared_ptr<const TokenTable>> TokenTable::LoadSnapshot(const TokenSt
     return fail("bad size");
   }
   auto table = std::shared_ptr<TokenTable>(new TokenTable());
+  table->slots_.reserve(count);
+  PrepareForFilling(table->slots_.data(), count * sizeof(Slot));
   table->slots_.resize(count);
   if (!ReadAll(fd, table->slots_.data(), count * sizeof(Slot))) return fail("truncated");
-  ::close(fd);
   if (Checksum(table->slots_.data(), count * sizeof(Slot)) != header.checksum) {
     return Status::NotFound("token table snapshot " + path + ": checksum mismatch");
   }

@@ -5,7 +5,6 @@
 #include <climits>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -13,6 +12,7 @@
 #include "filter/rules/content_hash.h"
 #include "filter/rules/rule_cache.h"
 #include "filter/util/atomic_file.h"
+#include "filter/util/mapped_file.h"
 
 namespace sluice::rules {
 namespace {
@@ -47,13 +47,10 @@ std::string CacheKey(const std::vector<HsPattern>& patterns) {
 }
 
 HsDatabasePtr ReadCache(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return nullptr;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string bytes = buffer.str();
+  MappedFile file;  // deserialized straight from the page cache: one copy, made by Hyperscan
+  if (!file.Open(path)) return nullptr;
   hs_database_t* db = nullptr;
-  if (hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) {
+  if (hs_deserialize_database(file.bytes().data(), file.bytes().size(), &db) != HS_SUCCESS) {
     std::filesystem::remove(path);  // corrupt or from another Hyperscan: recompile
     return nullptr;
   }
@@ -174,12 +171,8 @@ std::vector<HsPatternCheck> CheckHsPatterns(const std::vector<HsPattern>& patter
     std::string name = kCachePrefix + CacheKey(patterns) + kChecksSuffix;
     if (cache_file) *cache_file = name;
     path = cache_dir + "/" + name;
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-      std::stringstream buffer;
-      buffer << in.rdbuf();
-      if (ParseChecks(buffer.str(), patterns.size(), &checks)) return checks;
-    }
+    std::string bytes;
+    if (ReadFileBytes(path, &bytes) && ParseChecks(bytes, patterns.size(), &checks)) return checks;
   }
   checks.clear();
   checks.reserve(patterns.size());

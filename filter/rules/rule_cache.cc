@@ -15,6 +15,7 @@
 #include "filter/rules/content_hash.h"
 #include "filter/rules/rule_file.h"
 #include "filter/util/atomic_file.h"
+#include "filter/util/mapped_file.h"
 
 namespace sluice::rules {
 namespace {
@@ -219,7 +220,7 @@ std::vector<Rule> ReadRuleFilesCached(const std::vector<std::string>& files,
   if (cache_file) *cache_file = name;
 
   std::string bytes;
-  if (ReadRuleFileText(path, &bytes)) {
+  if (ReadFileBytes(path, &bytes)) {
     std::vector<Rule> rules;
     std::vector<Diagnostic> cached_warnings;
     if (Parse(bytes, &rules, &cached_warnings)) {
