@@ -17,6 +17,8 @@
 #include <memory>
 #include <vector>
 
+#include "filter/util/scoped_fd.h"
+
 namespace sluice {
 namespace {
 
@@ -42,25 +44,6 @@ class FileBuffer {
  private:
   std::unique_ptr<char[]> data_;
   size_t capacity_ = 0;
-};
-
-// Closes the descriptor on every way out.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  int get() const { return fd_; }
-  void Reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
 };
 
 // Opens message files relative to their directory, kept open while consecutive paths
