@@ -70,7 +70,8 @@ pfx_start() {
 # pfx_stop DIR: SIGTERM to the master (its children follow), waiting up to 5 s for it.
 pfx_stop() {
   local pid i
-  pid=$(tr -d ' ' <"$1/queue/pid/master.pid" 2>/dev/null) || return 0
+  [ -f "$1/queue/pid/master.pid" ] || return 0  # never started
+  pid=$(tr -d ' ' <"$1/queue/pid/master.pid")
   kill -TERM "$pid" 2>/dev/null
   for ((i = 0; i < 100; i++)); do
     [ -r "/proc/$pid/stat" ] || return 0
