@@ -4,6 +4,8 @@
 // that rule near where Hyperscan reported the match (so the hot scan needs no
 // start-of-match tracking); (2) the fallback for patterns Hyperscan refuses
 // (back-references, lookaround), JIT-compiled.
+// With `jit`, the JIT code is compiled at the first Find or Count, not at Compile: a load
+// compiles every rule's pattern, a run needs only those of the rules that fire.
 //
 // Failure: Compile returns a non-ok Status with PCRE2's message and offset. Matching
 // never fails loudly: a match error (e.g. the match limit) counts as no match.
@@ -39,6 +41,8 @@ class PcreRegex {
   bool never_holds(char byte) const;
   // an upper bound on a match's bytes other than ASCII whitespace (UINT32_MAX: none).
   uint32_t max_non_space_bytes() const;
+  // Whether the JIT code exists yet (for tests: it appears with the first match).
+  bool jit_compiled() const;
 
   // The first match starting the search at `start`: [begin, end) offsets into text.
   std::optional<std::pair<size_t, size_t>> Find(std::string_view text, size_t start) const;
@@ -47,6 +51,7 @@ class PcreRegex {
 
  private:
   struct Code;
+  void EnsureJit() const;  // JIT-compiles at the first match, once, whichever thread
   Code* code_ = nullptr;
 };
 
