@@ -39,18 +39,49 @@ ContentHash& ContentHash::Add(const void* data, size_t size) {
   return *this;
 }
 
+namespace {
+
+void AppendHex(const unsigned char* bytes, size_t size, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < size; ++i) {
+    *out += kHex[bytes[i] >> 4];
+    *out += kHex[bytes[i] & 15];
+  }
+}
+
+std::string SealLine(std::string_view magic, std::string_view body) {
+  std::string line(magic);
+  line += ' ';
+  line += std::to_string(body.size());
+  line += ' ';
+  line += ContentHash().Add(body).Hex();
+  return line;
+}
+
+}  // namespace
+
 std::string ContentHash::Hex(size_t hex_digits) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(context_->md, digest, &length);
-  static const char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (unsigned i = 0; i < length && hex.size() < hex_digits; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
+  AppendHex(digest, std::min<size_t>(length, (hex_digits + 1) / 2), &hex);
   hex.resize(std::min(hex.size(), hex_digits));
   return hex;
+}
+
+std::string SealCacheFile(std::string_view magic, std::string_view body) {
+  std::string text = SealLine(magic, body);
+  text += '\n';
+  text += body;
+  return text;
+}
+
+bool UnsealCacheFile(std::string_view bytes, std::string_view magic, std::string_view* body) {
+  const size_t eol = bytes.find('\n');
+  if (eol == std::string_view::npos) return false;
+  *body = bytes.substr(eol + 1);
+  return bytes.substr(0, eol) == SealLine(magic, *body);
 }
 
 namespace {
@@ -58,7 +89,6 @@ namespace {
 // Appends the build id note of one loaded object (if it has one) to *out, as hex.
 int AddBuildId(struct dl_phdr_info* info, size_t, void* data) {
   auto* out = static_cast<std::string*>(data);
-  static const char kHex[] = "0123456789abcdef";
   bool found = false;
   for (int i = 0; i < info->dlpi_phnum && !found; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
@@ -74,10 +104,7 @@ int AddBuildId(struct dl_phdr_info* info, size_t, void* data) {
       if (next > end) break;
       if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 &&
           std::memcmp(name, "GNU", 4) == 0) {
-        for (unsigned b = 0; b < note.n_descsz; ++b) {
-          *out += kHex[static_cast<unsigned char>(desc[b]) >> 4];
-          *out += kHex[static_cast<unsigned char>(desc[b]) & 15];
-        }
+        AppendHex(reinterpret_cast<const unsigned char*>(desc), note.n_descsz, out);
         found = true;
         break;
       }

@@ -32,6 +32,13 @@ class ContentHash {
   Context* context_;
 };
 
+// The rules cache's files are sealed the same way: "MAGIC BODY_BYTES SHA256\n", then the
+// body. SealCacheFile makes that text; UnsealCacheFile gives the body of a text that is
+// exactly one such file with this magic (false for a damaged, cut, foreign or empty one), so
+// a reader trusts nothing it did not write whole.
+std::string SealCacheFile(std::string_view magic, std::string_view body);
+bool UnsealCacheFile(std::string_view bytes, std::string_view magic, std::string_view* body);
+
 // The identity of the code running in this process: the GNU build id of the program and of
 // every shared object it has loaded (hex, computed once). A cache of something this code
 // derived (the parsed rule files) is valid only for the same code: a rebuilt sluice, or an

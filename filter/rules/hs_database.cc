@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <set>
-#include <sstream>
 #include <string_view>
 
 #include "filter/rules/content_hash.h"
@@ -66,17 +65,10 @@ void WriteCache(const std::string& path, const hs_database_t* db) {
   free(bytes);
 }
 
-// The checks file: "sluice-checks 1 COUNT SUM\n", then per pattern "MAX_WIDTH LENGTH\n" and
-// LENGTH bytes of the problem text and "\n". SUM is FNV-1a over everything after the first
-// line, so a damaged file (a flipped width would narrow excerpt re-matches wrongly) is
-// recomputed, never trusted.
-constexpr const char kChecksMagic[] = "sluice-checks 1";
-
-uint64_t Fnv1a(std::string_view bytes) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
+// The checks file, sealed (SealCacheFile: a damaged file, where a flipped width would narrow
+// excerpt re-matches wrongly, is recomputed, never trusted); its body has per pattern
+// "MAX_WIDTH LENGTH\n", LENGTH bytes of the problem text and "\n".
+constexpr const char kChecksMagic[] = "sluice-checks 2";
 
 std::string FormatChecks(const std::vector<HsPatternCheck>& checks) {
   std::string body;
@@ -85,23 +77,13 @@ std::string FormatChecks(const std::vector<HsPatternCheck>& checks) {
     body += c.problem;
     body += '\n';
   }
-  return std::string(kChecksMagic) + " " + std::to_string(checks.size()) + " " +
-         std::to_string(Fnv1a(body)) + "\n" + body;
+  return SealCacheFile(kChecksMagic, body);
 }
 
 // Parses a checks file for `count` patterns; false when it is not exactly that.
 bool ParseChecks(const std::string& bytes, size_t count, std::vector<HsPatternCheck>* out) {
-  size_t eol = bytes.find('\n');
-  if (eol == std::string::npos) return false;
-  std::istringstream head(bytes.substr(0, eol));
-  std::string magic, version;
-  size_t stored_count = 0;
-  uint64_t sum = 0;
-  if (!(head >> magic >> version >> stored_count >> sum)) return false;
-  if (magic + " " + version != kChecksMagic || stored_count != count) return false;
-  std::string_view body(bytes);
-  body.remove_prefix(eol + 1);
-  if (Fnv1a(body) != sum) return false;
+  std::string_view body;
+  if (!UnsealCacheFile(bytes, kChecksMagic, &body)) return false;
   out->clear();
   size_t pos = 0;
   for (size_t i = 0; i < count; ++i) {

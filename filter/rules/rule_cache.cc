@@ -161,8 +161,7 @@ std::string Format(const std::vector<RuleSource>& sources, const std::vector<Dia
   for (const auto& warning : warnings) WriteDiagnostic(&w, warning);
   w.U64(rules.size());
   for (const auto& rule : rules) WriteRule(&w, rule);
-  std::string& body = w.bytes();
-  return std::string(kMagic) + " " + std::to_string(body.size()) + " " + Digest(body) + "\n" + body;
+  return SealCacheFile(kMagic, w.bytes());
 }
 
 // True when `sources` are, each, the file at that path now, with the same bytes.
@@ -174,7 +173,7 @@ bool SourcesUnchanged(Reader* r) {
     const std::string path = r->Str();
     const std::string canonical = r->Str();
     const std::string digest = r->Str();
-    if (!r->ok() || !ReadRuleFileText(path, &text) || Digest(text) != digest) return false;
+    if (!r->ok() || !ReadFileBytes(path, &text) || Digest(text) != digest) return false;
     std::error_code ec;
     if (std::filesystem::weakly_canonical(path, ec).string() != canonical || ec) return false;
   }
@@ -183,13 +182,8 @@ bool SourcesUnchanged(Reader* r) {
 
 // The cached rules and warnings when the file is intact and its sources unchanged.
 bool Parse(const std::string& bytes, std::vector<Rule>* rules, std::vector<Diagnostic>* warnings) {
-  const size_t eol = bytes.find('\n');
-  if (eol == std::string::npos) return false;
-  const std::string_view head(bytes.data(), eol);
-  const std::string_view body = std::string_view(bytes).substr(eol + 1);
-  const std::string expected_head =
-      std::string(kMagic) + " " + std::to_string(body.size()) + " " + Digest(body);
-  if (head != expected_head) return false;
+  std::string_view body;
+  if (!UnsealCacheFile(bytes, kMagic, &body)) return false;
   Reader r(body);
   if (!SourcesUnchanged(&r)) return false;
   const uint64_t warning_count = r.Count(4 * sizeof(uint64_t));

@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <unordered_map>
+
+#include "filter/util/mapped_file.h"
 
 namespace sluice::rules {
 namespace {
@@ -71,7 +71,7 @@ class Reader {
 
   void ReadFile(const std::string& path, int depth) {
     std::string text;
-    if (!ReadRuleFileText(path, &text)) {
+    if (!ReadFileBytes(path, &text)) {
       Error(path, 0, "", "cannot open rule file");
       return;
     }
@@ -459,15 +459,6 @@ std::string WordsToPattern(const std::vector<std::string>& words, bool single_sp
   }
   out += ")(?:" + boundary + "|\\z)";
   return out;
-}
-
-bool ReadRuleFileText(const std::string& path, std::string* text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  *text = std::move(buffer).str();
-  return true;
 }
 
 std::vector<Rule> ReadRuleFiles(const std::vector<std::string>& files,

@@ -45,9 +45,6 @@ std::vector<Rule> ReadRuleFiles(const std::vector<std::string>& files,
                                 std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings,
                                 std::vector<RuleSource>* sources = nullptr);
 
-// A rule file's bytes as ReadRuleFiles reads them; false when it cannot be opened.
-bool ReadRuleFileText(const std::string& path, std::string* text);
-
 // Parses YAML text as if read from `name` (includes resolve relative to name's directory).
 std::vector<Rule> ReadRuleText(const std::string& yaml_text, const std::string& name,
                                std::vector<Diagnostic>* errors, std::vector<Diagnostic>* warnings);
