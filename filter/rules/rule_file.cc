@@ -75,18 +75,31 @@ class Reader {
       Error(path, 0, "", "cannot open rule file");
       return;
     }
-    if (sources_) {
-      sources_->push_back({path, std::filesystem::weakly_canonical(path).string(), text});
-    }
-    ReadText(text, path, depth);
+    std::string canonical = Canonical(path);
+    if (sources_) sources_->push_back({path, canonical, text});
+    ReadText(text, path, std::move(canonical), depth);
   }
 
   void ReadText(const std::string& text, const std::string& name, int depth) {
+    ReadText(text, name, Canonical(name), depth);
+  }
+
+ private:
+  // The identity of a file for include cycles. The error_code form: a path that cannot be
+  // resolved (a directory without search permission) keeps its own spelling instead of
+  // throwing out of the reader.
+  static std::string Canonical(const std::string& path) {
+    std::error_code ec;
+    std::string canonical = std::filesystem::weakly_canonical(path, ec).string();
+    return ec ? path : canonical;
+  }
+
+  // `key` is the canonical path of `name`, resolved once per file.
+  void ReadText(const std::string& text, const std::string& name, std::string key, int depth) {
     if (depth > kMaxIncludeDepth) {
       Error(name, 0, "", "includes nested deeper than " + std::to_string(kMaxIncludeDepth));
       return;
     }
-    std::string key = std::filesystem::weakly_canonical(name).string();
     if (open_.count(key)) {
       Error(name, 0, "", "include cycle");
       return;
@@ -101,6 +114,7 @@ class Reader {
     open_.erase(key);
   }
 
+ public:
   std::vector<Rule> TakeRules() {
     std::vector<Rule> out;
     out.reserve(rules_.size());
