@@ -36,6 +36,50 @@ TEST(ConfigTest, UnknownKeyIsRefusedWithLine) {
   EXPECT_EQ(config.status().message(), "/etc/x.yaml:4: scoring.bogus: unknown key");
 }
 
+// The daemons parse these lists only when they start or reload the listener; a typo must
+// be refused here, with its file:line, so `serve --check` catches it and a SIGHUP refuses
+// the whole file (the SMTP proxy used to skip it after the rest had been applied).
+TEST(ConfigTest, BadNetworkEntriesAreRefusedWithLine) {
+  auto good = ParseConfig(
+      "milter:\n  trusted_networks: [192.0.2.0/24, \"2001:db8::/32\", 10.1.2.3]\n"
+      "smtp:\n  allowed_networks: [127.0.0.0/8]\n  xforward_hosts: []\n",
+      "c.yaml");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->milter.trusted_networks.size(), 3u);
+  EXPECT_TRUE(good->smtp.xforward_hosts.empty());
+
+  auto prefix =
+      ParseConfig("smtp:\n  allowed_networks:\n    - 127.0.0.0/8\n    - 10.0.0.0/33\n", "c.yaml");
+  ASSERT_FALSE(prefix.ok());
+  EXPECT_EQ(prefix.status().message().rfind("c.yaml:4: smtp.allowed_networks: ", 0), 0u)
+      << prefix.status().message();
+  EXPECT_NE(prefix.status().message().find("10.0.0.0/33"), std::string::npos);
+
+  auto name = ParseConfig("milter:\n  trusted_networks: [mail.example.org]\n", "c.yaml");
+  ASSERT_FALSE(name.ok());
+  EXPECT_EQ(name.status().message().rfind("c.yaml:2: milter.trusted_networks: ", 0), 0u)
+      << name.status().message();
+  EXPECT_FALSE(ParseConfig("smtp:\n  xforward_hosts: [\"::1/129\"]\n", "c.yaml").ok());
+  EXPECT_FALSE(ParseConfig("smtp:\n  xforward_hosts: 127.0.0.1\n", "c.yaml").ok());
+}
+
+// The proxy never resolves names: a host name (or a bad port) here would fail every session.
+TEST(ConfigTest, ListenAndDownstreamNeedNumericAddressAndPort) {
+  auto good =
+      ParseConfig("smtp:\n  listen: \"[::1]:10025\"\n  downstream: 192.0.2.7:25\n", "c.yaml");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->smtp.listen, "[::1]:10025");
+  EXPECT_EQ(good->smtp.downstream, "192.0.2.7:25");
+  auto host = ParseConfig("smtp:\n  enabled: true\n  downstream: localhost:10026\n", "c.yaml");
+  ASSERT_FALSE(host.ok());
+  EXPECT_EQ(host.status().message().rfind("c.yaml:3: smtp.downstream: expected IP:PORT", 0), 0u)
+      << host.status().message();
+  EXPECT_FALSE(ParseConfig("smtp:\n  listen: 127.0.0.1\n", "c.yaml").ok());
+  EXPECT_FALSE(ParseConfig("smtp:\n  listen: 127.0.0.1:0\n", "c.yaml").ok());
+  EXPECT_FALSE(ParseConfig("smtp:\n  listen: 127.0.0.1:65536\n", "c.yaml").ok());
+  EXPECT_FALSE(ParseConfig("smtp:\n  downstream: \"127.0.0.1:2x\"\n", "c.yaml").ok());
+}
+
 TEST(ConfigTest, UnknownActionAndBadValue) {
   auto bad_action = ParseConfig("scoring:\n  actions:\n    bounce: 3\n", "c.yaml");
   ASSERT_FALSE(bad_action.ok());
