@@ -10,10 +10,12 @@
 //
 // Failure: a failed open at Open() is returned; a failed write or reopen later is
 // counted and reported on stderr once per streak, never thrown; records are dropped
-// then (the mail itself is never held up by the log).
+// then (the mail itself is never held up by the log). A line cut short by a full disk is
+// ended with a newline before the next batch, so only that line is lost.
 #include "filter/log/score_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -88,6 +90,9 @@ class FileScoreLog final : public ScoreLog {
         batch_.swap(queue_);
         lock.unlock();
         text_.clear();  // keeps its capacity: no allocation per batch once warm
+        // A write cut short (disk full) left a partial line: end it, so this batch's
+        // first line is not glued to it.
+        if (torn_) text_ += '\n';
         for (const auto& record : batch_) {
           AppendLogRecord(record, &text_);
           text_ += '\n';
@@ -121,6 +126,9 @@ class FileScoreLog final : public ScoreLog {
     }
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
+    // A new (rotated) file has no partial line to end; the same file reopened still has.
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && st.st_size == 0) torn_ = false;
   }
 
   void Append(const std::string& text) {
@@ -134,16 +142,20 @@ class FileScoreLog final : public ScoreLog {
                        std::strerror(errno));
         }
         failing_ = true;
+        // Whatever reached the file of this batch may end mid-line.
+        if (off > 0) torn_ = text[off - 1] != '\n';
         return;
       }
       off += static_cast<size_t>(n);
     }
     failing_ = false;
+    torn_ = false;
   }
 
   const std::string path_;
   int fd_;  // owned by the writer thread after construction
   bool failing_ = false;
+  bool torn_ = false;  // the file may end in a partial line (a write was cut short)
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -2,7 +2,10 @@
 #include "filter/log/score_log.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <filesystem>
@@ -141,6 +144,48 @@ TEST_F(ScoreLogTest, LinesWrittenWhileTheWriterLingersArriveWithoutFlush) {
     std::this_thread::sleep_for(std::chrono::microseconds(300 * (round % 4)));
   }
   EXPECT_EQ(wait_for_lines(21), 21u);
+}
+
+// A full disk can cut a batch in the middle of a line (write(2) takes what fits, then fails).
+// The next line, once there is room again, must start on a line of its own: glued to the
+// torn one, it was unreadable too. The file-size limit (RLIMIT_FSIZE) stands in for the
+// full disk: past it write(2) is short, then fails with EFBIG.
+TEST_F(ScoreLogTest, LineAfterAWriteCutShortByAFullDiskStartsOnItsOwnLine) {
+  const fs::path path = dir_ / "score.log";
+  auto log = ScoreLog::Open(path.string());
+  ASSERT_TRUE(log.ok());
+  LogRecord first = Sample();
+  first.envelope.queue_id = "FIRST";
+  (*log)->Write(first);
+  (*log)->Flush();
+  const auto whole = fs::file_size(path);
+
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+  rlimit small = saved;
+  small.rlim_cur = whole + 40;  // the next line is cut after 40 bytes
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  LogRecord torn = Sample();
+  torn.envelope.queue_id = "TORN";
+  (*log)->Write(torn);
+  (*log)->Flush();
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+  std::signal(SIGXFSZ, old_handler);
+  ASSERT_EQ(fs::file_size(path), whole + 40);  // the short write happened
+
+  LogRecord after = Sample();
+  after.envelope.queue_id = "AFTER";
+  (*log)->Write(after);
+  (*log)->Flush();
+  const auto lines = Lines(path);
+  ASSERT_GE(lines.size(), 3u);
+  auto e = ParseLogLine(lines.back());
+  ASSERT_TRUE(e.ok()) << lines.back();
+  EXPECT_EQ(e->queue_id, "AFTER");
+  auto f = ParseLogLine(lines.front());
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->queue_id, "FIRST");
 }
 
 TEST_F(ScoreLogTest, OpenFailsOnMissingDirectory) {
