@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace sluice {
@@ -20,6 +22,23 @@ std::string Str(const json& j, const char* key) {
 double Num(const json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+// A field that must be true/false; anything else (a hand edit, a foreign line) is `absent`.
+// json::value() would throw on a wrong type.
+bool Flag(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+// A count: a negative, non-finite or too large number must not reach an unsigned cast
+// (undefined behaviour); it reads as 0, or as the largest value.
+template <typename T>
+T Count(const json& j, const char* key) {
+  const double v = Num(j, key);
+  if (!(v > 0)) return 0;
+  if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+  return static_cast<T>(v);
 }
 
 std::string Lower(std::string_view s) {
@@ -53,10 +72,10 @@ Result<LogEntry> ParseLogLine(std::string_view line) {
   e.from = Str(j, "from");
   e.header_from = Str(j, "header_from");
   e.subject = Str(j, "subject");
-  e.size = static_cast<size_t>(Num(j, "size"));
+  e.size = Count<size_t>(j, "size");
   e.score = Num(j, "score");
   e.action = Str(j, "action");
-  e.error = j.value("error", false);
+  e.error = Flag(j, "error");
   if (auto it = j.find("rcpts"); it != j.end() && it->is_array()) {
     for (const auto& r : *it)
       if (r.is_string()) e.rcpts.push_back(r.get<std::string>());
@@ -66,10 +85,10 @@ Result<LogEntry> ParseLogLine(std::string_view line) {
       if (h.is_object()) e.hits.emplace_back(Str(h, "id"), Num(h, "score"));
   }
   if (auto it = j.find("bayes"); it != j.end() && it->is_object()) {
-    if (it->value("available", false)) e.bayes_probability = Num(*it, "probability");
+    if (Flag(*it, "available")) e.bayes_probability = Num(*it, "probability");
   }
   if (auto it = j.find("us"); it != j.end() && it->is_object()) {
-    e.total_us = static_cast<uint32_t>(Num(*it, "total"));
+    e.total_us = Count<uint32_t>(*it, "total");
   }
   if (auto it = j.find("notes"); it != j.end() && it->is_array()) {
     for (const auto& n : *it)
@@ -100,8 +119,14 @@ Result<std::string> ParseSince(std::string_view text, std::chrono::system_clock:
   const std::string_view digits = text.substr(0, text.size() - 1);
   if (!digits.empty() && std::all_of(digits.begin(), digits.end(), ::isdigit) &&
       std::string_view("smhd").find(unit) != std::string_view::npos) {
-    long long n = std::stoll(std::string(digits));
     const long long mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 86400;
+    // At most ~10,000 years back, so neither the count nor the product overflows.
+    constexpr long long kMaxSeconds = 10000LL * 366 * 86400;
+    long long n = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (ec != std::errc() || ptr != digits.data() + digits.size() || n > kMaxSeconds / mult) {
+      return Status::Invalid("--since: \"" + std::string(text) + "\" is too far back");
+    }
     const std::time_t t =
         std::chrono::system_clock::to_time_t(now) - static_cast<std::time_t>(n * mult);
     return FormatIso(t);

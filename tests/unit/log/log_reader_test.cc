@@ -31,6 +31,32 @@ TEST(ParseLogLine, ReadsFieldsAndRejectsNonObjects) {
   EXPECT_FALSE(minimal->bayes_probability.has_value());
 }
 
+// A hand-edited or foreign line with fields of the wrong type is read with defaults (or
+// skipped), never thrown out of the reader: `sluice logs` used to die on it.
+TEST(ParseLogLine, WrongTypesAndOutOfRangeNumbersAreDefaults) {
+  for (const char* line :
+       {R"({"error":1,"score":2})", R"({"error":"yes","score":2})",
+        R"({"bayes":{"available":"true","probability":0.5},"score":2})",
+        R"({"bayes":{"available":1},"score":2})", R"({"size":-5,"score":2,"us":{"total":-1}})",
+        R"({"size":1e300,"score":2,"us":{"total":1e300}})"}) {
+    Result<LogEntry> e = Status::Internal("not run");
+    EXPECT_NO_THROW(e = ParseLogLine(line)) << line;
+    ASSERT_TRUE(e.ok()) << line;
+    EXPECT_DOUBLE_EQ(e->score, 2) << line;
+    EXPECT_FALSE(e->error) << line;
+    EXPECT_FALSE(e->bayes_probability.has_value()) << line;
+    EXPECT_LE(e->total_us, 0xffffffffu) << line;
+  }
+  auto negative = ParseLogLine(R"({"size":-5,"us":{"total":-1}})");
+  ASSERT_TRUE(negative.ok());
+  EXPECT_EQ(negative->size, 0u);
+  EXPECT_EQ(negative->total_us, 0u);
+  auto valid = ParseLogLine(R"({"error":true,"bayes":{"available":true,"probability":0.25}})");
+  ASSERT_TRUE(valid.ok());
+  EXPECT_TRUE(valid->error);
+  EXPECT_DOUBLE_EQ(valid->bayes_probability.value_or(-1), 0.25);
+}
+
 LogFilter Filter(std::string action, std::string from, std::optional<double> min_score,
                  std::string since) {
   LogFilter f;
@@ -66,6 +92,12 @@ TEST(ParseSince, DurationsAndAbsoluteTimes) {
   EXPECT_FALSE(ParseSince("yesterday", now).ok());
   EXPECT_FALSE(ParseSince("5w", now).ok());
   EXPECT_FALSE(ParseSince("2026-13-01", now).ok());
+  // Too far back: an error, not an exception (std::stoll) or a wrapped-around time.
+  Result<std::string> huge = Status::Internal("not run");
+  EXPECT_NO_THROW(huge = ParseSince("99999999999999999999d", now));
+  EXPECT_FALSE(huge.ok());
+  EXPECT_FALSE(ParseSince("999999999999999d", now).ok());
+  EXPECT_EQ(*ParseSince("36500d", now), "1925-12-23T04:31:07");
 }
 
 TEST(LogView, RowShowsTopThreeReasonsAndFits) {
