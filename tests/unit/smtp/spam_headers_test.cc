@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <random>
+#include <string>
+#include <vector>
+
 namespace sluice::smtp {
 namespace {
 
@@ -91,6 +96,67 @@ TEST(StripSpamHeaders, LastHeaderWithoutBodyAndBareLf) {
   EXPECT_EQ(copy, clean);
   std::string no_headers = "\r\nX-Spam-Flag: NO\r\n";
   EXPECT_EQ(StripSpamHeaders(&no_headers), 0u);
+}
+
+// Field by field, the obvious way: the reference StripSpamHeaders must agree with.
+std::string StripByFields(const std::string& m, size_t* removed) {
+  std::string out;
+  size_t pos = 0;
+  bool dropping = false;
+  *removed = 0;
+  while (pos < m.size()) {
+    size_t nl = m.find('\n', pos);
+    size_t next = nl == std::string::npos ? m.size() : nl + 1;
+    std::string line = m.substr(pos, next - pos);
+    if (line == "\r\n" || line == "\n") return out + m.substr(pos);
+    if (line[0] != ' ' && line[0] != '\t') {
+      std::string head = line.substr(0, 7);
+      for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      dropping = head == "x-spam-";
+      if (dropping) ++*removed;
+    }
+    if (!dropping) out += line;
+    pos = next;
+  }
+  return out;
+}
+
+// Many forged fields above a body, and mixed shapes (folds, bare LF, no body, no blank line):
+// the one-pass result is the field-by-field one.
+TEST(StripSpamHeaders, ManyFieldsAndMixedShapesMatchTheFieldByFieldResult) {
+  std::string many = "From: a@b\r\n";
+  for (int i = 0; i < 3000; ++i) {
+    many += (i % 3 == 0 ? "X-Spam-Flag: NO\r\n" : "x-spam-score: -1\r\n\tfolded\r\n");
+    if (i % 100 == 0) many += "Received: kept " + std::to_string(i) + "\r\n";
+  }
+  many += "\r\n" + std::string(64 << 10, 'b') + "\r\nX-Spam-Flag: in the body\r\n";
+  std::mt19937 random(7);
+  const char* pieces[] = {"X-Spam-Flag: NO",
+                          "x-SPAM-status: Yes",
+                          "Subject: hi",
+                          "\tfold",
+                          " fold",
+                          "X-Spammy: kept",
+                          "",
+                          "From: a"};
+  std::vector<std::string> inputs = {many};
+  for (int n = 0; n < 300; ++n) {
+    std::string m;
+    const int lines = static_cast<int>(random() % 12);
+    for (int i = 0; i < lines; ++i) {
+      m += pieces[random() % 8];
+      m += random() % 4 == 0 ? "\n" : "\r\n";
+    }
+    if (random() % 3 == 0 && !m.empty()) m.pop_back();  // no final line end
+    inputs.push_back(m);
+  }
+  for (const std::string& input : inputs) {
+    size_t expected_removed = 0;
+    const std::string expected = StripByFields(input, &expected_removed);
+    std::string m = input;
+    EXPECT_EQ(StripSpamHeaders(&m), expected_removed) << input.substr(0, 200);
+    EXPECT_EQ(m, expected) << input.substr(0, 200);
+  }
 }
 
 }  // namespace
