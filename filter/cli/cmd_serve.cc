@@ -21,6 +21,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -84,7 +86,15 @@ class Reloader {
       if (stop_) return;
       pending_ = false;
       lock.unlock();
-      work_();
+      // An exception here would end the daemon (std::terminate on this thread): a reload
+      // that throws is a refused reload, and the old configuration keeps running.
+      try {
+        work_();
+      } catch (const std::exception& e) {
+        Say(std::string("reload refused, old configuration keeps running: ") + e.what());
+      } catch (...) {
+        Say("reload refused, old configuration keeps running: unknown error");
+      }
       lock.lock();
     }
   }

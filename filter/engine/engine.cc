@@ -83,7 +83,7 @@ class EngineImpl final : public Engine {
         warnings_(std::move(warnings)) {}
 
   Result<std::shared_ptr<const Engine>> Reload(const Config& config) const override {
-    return Build(config, this);
+    return BuildNoThrow(config, this);
   }
 
   ScoreResult Score(std::string_view raw) const override {
@@ -107,6 +107,11 @@ class EngineImpl final : public Engine {
   // Open (previous == nullptr) or Reload: compiles rules, opens or shares the Bayes model.
   static Result<std::shared_ptr<const Engine>> Build(const Config& config,
                                                      const EngineImpl* previous);
+  // Build, with anything thrown inside (a filesystem error in the rules cache, bad_alloc)
+  // turned into a non-ok Status: a reload runs on the daemon's reload thread, where an
+  // escaping exception would end the process instead of refusing the reload.
+  static Result<std::shared_ptr<const Engine>> BuildNoThrow(const Config& config,
+                                                            const EngineImpl* previous);
 
  private:
   void ScoreParsed(const mime::Message& message, const ScoreOptions& options,
@@ -151,6 +156,17 @@ Result<std::shared_ptr<const Engine>> EngineImpl::Build(const Config& config,
   }
   return std::shared_ptr<const Engine>(
       std::make_shared<EngineImpl>(config, *rules, model, ConfigWarnings(config)));
+}
+
+Result<std::shared_ptr<const Engine>> EngineImpl::BuildNoThrow(const Config& config,
+                                                               const EngineImpl* previous) {
+  try {
+    return Build(config, previous);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("cannot build the scoring engine: ") + e.what());
+  } catch (...) {
+    return Status::Internal("cannot build the scoring engine: unknown exception");
+  }
 }
 
 void EngineImpl::ScoreParsed(const mime::Message& message, const ScoreOptions& options,
@@ -218,11 +234,7 @@ void EngineImpl::ScoreInto(std::string_view raw, const Thresholds& thresholds,
 }  // namespace
 
 Result<std::shared_ptr<const Engine>> Engine::Open(const Config& config) {
-  try {
-    return EngineImpl::Build(config, nullptr);
-  } catch (const std::exception& e) {
-    return Status::Internal(std::string("cannot build the scoring engine: ") + e.what());
-  }
+  return EngineImpl::BuildNoThrow(config, nullptr);
 }
 
 }  // namespace sluice

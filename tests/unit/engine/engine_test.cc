@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -154,6 +155,43 @@ TEST_F(EngineTest, ReloadKeepsTheOldEngineAndSharesTheModel) {
   broken.scoring.rule_files = {root_ + "/missing.yaml"};
   EXPECT_FALSE(engine->Reload(broken).ok());
   EXPECT_FALSE(engine->Score(raw).verdict.error);  // the old one is untouched
+}
+
+// A reload runs on the daemon's reload thread: whatever goes wrong while building the new
+// engine must come back as a refused reload, never as an exception (which would end the
+// daemon on SIGHUP). Here the rules' Hyperscan cache holds a damaged file that cannot be
+// removed (immutable, as on a read-only cache directory): the rule loader's attempt to
+// delete it throws std::filesystem::filesystem_error.
+TEST_F(EngineTest, ReloadNeverThrowsWhenBuildingTheNewEngineThrows) {
+  config_.scoring.bayes_enabled = false;
+  config_.scoring.rules_cache_dir = root_ + "/cache";
+  auto engine = OpenEngine();
+  ASSERT_NE(engine, nullptr);
+  std::vector<std::string> locked;
+  for (const auto& entry : fs::directory_iterator(config_.scoring.rules_cache_dir)) {
+    if (entry.path().extension() != ".hsdb") continue;
+    std::ofstream(entry.path(), std::ios::trunc) << "not a Hyperscan database";
+    const std::string command = "chattr +i '" + entry.path().string() + "' 2>/dev/null";
+    if (std::system(command.c_str()) != 0) {
+      GTEST_SKIP() << "chattr +i unavailable here";
+    }
+    locked.push_back(entry.path().string());
+  }
+  ASSERT_FALSE(locked.empty()) << "no Hyperscan cache file was written";
+  Result<std::shared_ptr<const Engine>> reloaded = Status::Internal("not run");
+  EXPECT_NO_THROW(reloaded = engine->Reload(config_));
+  for (const std::string& path : locked) {
+    const std::string command = "chattr -i '" + path + "'";
+    EXPECT_EQ(std::system(command.c_str()), 0);
+  }
+  const std::string raw = Mail("offer", "cheap viagra");
+  if (reloaded.ok()) {
+    EXPECT_FALSE((*reloaded)->Score(raw).verdict.error);  // the cache was worked around
+  } else {
+    EXPECT_NE(reloaded.status().message().find("cannot build"), std::string::npos)
+        << reloaded.status().ToString();
+  }
+  EXPECT_FALSE(engine->Score(raw).verdict.error);  // the old engine keeps scoring
 }
 
 TEST_F(EngineTest, ScoresFromManyThreads) {
