@@ -194,7 +194,15 @@ int Serve(const Globals& globals, const ServeArgs& args) {
       Say("reload refused, old rules keep running: " + next.status().ToString());
       return;
     }
+    // Every fallible part before anything is applied: a refused reload changes nothing.
+    if (proxy) {
+      if (Status st = proxy->Reload(*fresh); !st.ok()) {
+        Say("reload refused, old configuration keeps running: " + st.ToString());
+        return;
+      }
+    }
     if (milter) {
+      // Its only input, milter.trusted_networks, was checked by LoadConfig.
       if (Status st = milter->Reload(*fresh); !st.ok()) {
         Say("reload refused, old configuration keeps running: " + st.ToString());
         return;
@@ -202,7 +210,6 @@ int Serve(const Globals& globals, const ServeArgs& args) {
     }
     SayWarnings(**next);
     engines.Set(std::move(*next));
-    if (proxy) proxy->Reload(*fresh);
     if (fresh->milter.socket != config->milter.socket ||
         fresh->log.score_log != config->log.score_log) {
       Say("reload: socket and score_log changes take effect at the next restart");

@@ -104,7 +104,7 @@ class ProxyImpl final : public Proxy {
   ~ProxyImpl() override { Stop(); }
 
   Status Init(const Config& config);
-  void Reload(const Config& config) override;
+  Status Reload(const Config& config) override;
   void Stop() override;
 
  private:
@@ -164,13 +164,9 @@ Status ProxyImpl::Init(const Config& config) {
   return Status::Ok();
 }
 
-void ProxyImpl::Reload(const Config& config) {
+Status ProxyImpl::Reload(const Config& config) {
   auto settings = BuildSettings(config);
-  if (!settings.ok()) {
-    std::fprintf(stderr, "sluice smtp: reload refused, keeping the old settings: %s\n",
-                 settings.status().ToString().c_str());
-    return;
-  }
+  if (!settings.ok()) return settings.status();
   std::shared_ptr<const ProxySettings> old = settings_.load();
   const SmtpConfig& running = old->config.smtp;
   if (config.smtp.listen != running.listen) {
@@ -180,6 +176,7 @@ void ProxyImpl::Reload(const Config& config) {
     std::fprintf(stderr, "sluice smtp: smtp.io_threads changes need a restart\n");
   }
   settings_.store(*settings);
+  return Status::Ok();
 }
 
 asio::awaitable<void> ProxyImpl::AcceptLoop() {

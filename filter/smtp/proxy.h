@@ -35,8 +35,10 @@ class Proxy {
                                               ScoreLog* log);
   virtual ~Proxy() = default;
   // Settings for new sessions (sessions in progress keep theirs). The listen address is
-  // not rebound on reload.
-  virtual void Reload(const Config& config) = 0;
+  // not rebound on reload. Returns non-ok, and changes nothing, when the settings cannot be
+  // built (e.g. the TLS certificate cannot be loaded): the caller then refuses the whole
+  // reload, so the rules and thresholds of the file are not applied without its SMTP part.
+  virtual Status Reload(const Config& config) = 0;
   // Stops accepting; waits a bounded time for sessions in flight, then closes them.
   virtual void Stop() = 0;
 };

@@ -607,7 +607,7 @@ TEST_F(ProxyTest, ReloadAppliesToNewSessions) {
   auto old_session = Connect();
   Config strict = config_;
   strict.smtp.max_recipients = 1;
-  proxy_->Reload(strict);
+  ASSERT_TRUE(proxy_->Reload(strict).ok());
   auto s = Connect();
   EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
   EXPECT_EQ(s->Command("RCPT TO:<a@example.net>"), 250);
@@ -616,6 +616,23 @@ TEST_F(ProxyTest, ReloadAppliesToNewSessions) {
   EXPECT_EQ(old_session->Command("MAIL FROM:<alice@example.org>"), 250);
   EXPECT_EQ(old_session->Command("RCPT TO:<a@example.net>"), 250);
   EXPECT_EQ(old_session->Command("RCPT TO:<b@example.net>"), 250);
+}
+
+// A reload whose settings cannot be built is refused as a whole and says why; new sessions
+// keep the old settings.
+TEST_F(ProxyTest, ReloadWithUnloadableCertificateIsRefusedAndChangesNothing) {
+  StartProxy();
+  Config broken = config_;
+  broken.smtp.max_recipients = 1;
+  broken.smtp.tls_cert = "/nonexistent/sluice-cert.pem";
+  broken.smtp.tls_key = "/nonexistent/sluice-key.pem";
+  Status status = proxy_->Reload(broken);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("smtp.tls_cert"), std::string::npos) << status.ToString();
+  auto s = Connect();
+  EXPECT_EQ(s->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<a@example.net>"), 250);
+  EXPECT_EQ(s->Command("RCPT TO:<b@example.net>"), 250);  // still max_recipients 5
 }
 
 TEST_F(ProxyTest, EngineSwapTakesEffectForTheNextMessage) {
