@@ -202,7 +202,16 @@ asio::awaitable<Reply> Downstream::Data(std::string_view prefix, std::string_vie
   } else {
     go = co_await Command(std::string_view("DATA"));
   }
-  if (go.code != 354) co_return go;
+  if (go.code != 354) {
+    // DATA itself refused: unlike a reply after the final ".", that leaves the downstream's
+    // transaction open, and the next MAIL on this session (this client's next message, or
+    // another client's once pooled) would get "503 nested MAIL". End it, as after BDAT.
+    if (go.code >= 400 && usable_) {
+      Reply reset = co_await Command(std::string_view("RSET"));
+      (void)reset;
+    }
+    co_return go;
+  }
   out_.clear();
   AppendDotStuffed(prefix, &out_);
   // AppendDotStuffed ends with ".\r\n"; the prefix is whole header lines, so drop that

@@ -57,7 +57,8 @@ class Downstream {
   // Sends `prefix` + `message` (CRLF line ends) and returns the final reply: one
   // "BDAT <size> LAST" write with the bytes as they are when the downstream offers CHUNKING
   // (one round trip; a refused chunk is followed by RSET so the session stays usable),
-  // else DATA, 354, the bytes dot-stuffed and the end marker.
+  // else DATA, 354, the bytes dot-stuffed and the end marker (a refused DATA is followed by
+  // RSET too).
   asio::awaitable<Reply> Data(std::string_view prefix, std::string_view message);
   // Sends DATA now without waiting for the reply, so that the downstream's 354 travels
   // while the client is still sending the message; Data() then reads the 354 instead of

@@ -173,6 +173,9 @@ class FakeDownstream {
   std::atomic<bool> advertise_xforward{true};
   std::atomic<bool> advertise_smtputf8{true};
   std::atomic<bool> close_after_message{false};  // hang up after each accepted message
+  // The next this many DATA commands get 451 (as Postfix's smtpd_data_restrictions or a
+  // queue-file error do); the transaction stays open, as in a real server.
+  std::atomic<int> refuse_data{0};
   std::atomic<int> connections{0};
 
  private:
@@ -230,6 +233,8 @@ class FakeDownstream {
       } else if (verb == "XFOR") {
         xforward.push_back(line);
         s.Send("250 2.0.0 Ok\r\n");
+      } else if (verb == "MAIL" && in_mail) {
+        s.Send("503 5.5.1 Error: nested MAIL command\r\n");  // Postfix's words
       } else if (verb == "MAIL") {
         current = DeliveredMessage{};
         size_t lt = line.find('<'), gt = line.find('>');
@@ -252,6 +257,9 @@ class FakeDownstream {
           current.rcpts.push_back(rcpt);
           s.Send("250 2.1.5 Ok\r\n");
         }
+      } else if (verb == "DATA" && refuse_data.load() > 0) {
+        refuse_data.fetch_sub(1);
+        s.Send("451 4.3.0 Error: queue file write error\r\n");
       } else if (verb == "DATA") {
         s.Send("354 go ahead\r\n");
         std::string data;

@@ -312,6 +312,36 @@ TEST_F(ProxyTest, ChunkingDownstreamGetsTheMessageAsOneBdat) {
   EXPECT_EQ(downstream_.connections.load(), 1);
 }
 
+// A downstream that refuses DATA itself (not the message after it) keeps its transaction
+// open. The client gets the refusal, and its next message (or the next client, on the pooled
+// downstream session) must not meet "503 nested MAIL": the proxy ends that transaction.
+TEST_F(ProxyTest, DownstreamRefusingDataLeavesTheSessionUsable) {
+  downstream_.refuse_data = 2;
+  StartProxy();
+  auto s = Connect();
+  std::string text;
+  // Early DATA (sent downstream when the client sends DATA): the 451 comes after the message.
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}, &text), 451);
+  EXPECT_NE(text.find("queue file write error"), std::string::npos) << text;
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}, &text), 451);
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}, &text), 250) << text;
+  EXPECT_EQ(s->Command("QUIT"), 221);
+  auto next = Connect();  // the downstream session is reused from the pool
+  EXPECT_EQ(Send(next.get(), kHam, {"carol@example.net"}, &text), 250) << text;
+  EXPECT_EQ(downstream_.messages().size(), 2u);
+}
+
+TEST_F(ProxyTest, DownstreamRefusingDataWithoutPipeliningLeavesTheSessionUsable) {
+  downstream_.refuse_data = 1;
+  downstream_.advertise_pipelining = false;
+  StartProxy();
+  auto s = Connect();
+  std::string text;
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}, &text), 451);
+  EXPECT_EQ(Send(s.get(), kHam, {"bob@example.net"}, &text), 250) << text;
+  EXPECT_EQ(downstream_.messages().size(), 1u);
+}
+
 TEST_F(ProxyTest, DownstreamDownGives451AtMail) {
   config_.smtp.downstream = "127.0.0.1:" + std::to_string(FreePort());
   StartProxy();
