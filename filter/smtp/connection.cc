@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdio>
+#include <unordered_set>
 
 #include "filter/smtp/buffer_pool.h"
 #include "filter/smtp/data_codec.h"
@@ -40,6 +41,13 @@ using std::chrono::seconds;
 BufferPool& MessageBuffers() {
   thread_local BufferPool pool(64, 256 * 1024);
   return pool;
+}
+
+// This I/O thread's sessions waiting for a command outside a transaction: a stopping proxy
+// interrupts them (InterruptIdleSessions) rather than waiting for their clients to quit.
+std::unordered_set<SmtpStream*>& IdleSessions() {
+  thread_local std::unordered_set<SmtpStream*> sessions;
+  return sessions;
 }
 
 // Messages of this I/O thread's sessions that ended unrelayed: early DATA only while rare.
@@ -186,11 +194,24 @@ asio::awaitable<void> Connection::Run() {
   out_ = session_.Greeting().Render();
 
   std::string line;
+  bool shutting_down = false;  // the proxy stops: say 421 (RFC 5321 §3.8) and close
   for (;;) {
+    if (context_->stopping.load(std::memory_order_relaxed) && !session_.in_transaction()) {
+      shutting_down = true;
+      break;
+    }
     if (!stream_->HasBufferedLine() && !co_await Flush()) break;
     stream_->SetTimeout(seconds(smtp_.command_timeout_s));
     bool too_long = false;
-    if (!co_await stream_->ReadLine(&line, kMaxCommandLine, &too_long)) {
+    // Registered while waiting outside a transaction (the check above and this insert run
+    // without a suspension between them, so a Stop cannot slip in unseen).
+    const bool idle = !session_.in_transaction();
+    if (idle) IdleSessions().insert(stream_.get());
+    bool got_line = co_await stream_->ReadLine(&line, kMaxCommandLine, &too_long);
+    if (idle) IdleSessions().erase(stream_.get());
+    if (!got_line) {
+      shutting_down =
+          idle && context_->stopping.load(std::memory_order_relaxed) && !stream_->timed_out();
       break;
     }
     Decision d = too_long ? session_.OnLineTooLong() : session_.OnCommand(line);
@@ -243,6 +264,12 @@ asio::awaitable<void> Connection::Run() {
     // RFC 5321 §4.5.3.2: say why before closing (within the watchdog's goodbye grace).
     std::string bye = "421 4.4.2 " + smtp_.hostname + " Error: timeout exceeded\r\n";
     bool said = co_await stream_->Write(bye);
+    (void)said;
+  } else if (shutting_down) {
+    // Replies still owed (e.g. the 250 of the last message) go first.
+    out_ += "421 4.3.2 " + smtp_.hostname + " Service shutting down\r\n";
+    stream_->SetTimeout(seconds(kGoodbyeGraceSeconds));
+    bool said = co_await stream_->Write(out_);
     (void)said;
   }
   stream_->Close();
@@ -569,6 +596,11 @@ void Connection::Log(ScoreResult* result, const Reply& reply) {
 }
 
 }  // namespace
+
+void InterruptIdleSessions() {
+  // Interrupt() only cancels; the sessions leave the set themselves when they wake.
+  for (SmtpStream* stream : IdleSessions()) stream->Interrupt();
+}
 
 asio::awaitable<void> RunConnection(asio::ip::tcp::socket socket, asio::ip::tcp::endpoint peer,
                                     std::shared_ptr<const ProxySettings> settings,

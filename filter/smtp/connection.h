@@ -46,7 +46,15 @@ struct ProxyContext {
   asio::thread_pool* scorers = nullptr;  // big messages score here, off the I/O threads
   std::atomic<uint64_t> messages_relayed{0};
   std::atomic<uint64_t> messages_refused{0};
+  // Set when the proxy stops: a session outside a transaction then says 421 and closes
+  // instead of waiting for its client's next command.
+  std::atomic<bool> stopping{false};
 };
+
+// On the calling I/O thread: wakes its sessions that wait for a command outside a
+// transaction, so that they see `stopping` and close with 421. Call it on every I/O thread
+// (asio::post) after setting ProxyContext::stopping.
+void InterruptIdleSessions();
 
 // Serves one accepted client whose address is `peer`. `settings` is the snapshot taken at
 // accept time.

@@ -245,12 +245,15 @@ void ProxyImpl::Stop() {
       std::lock_guard lock(mu_);
       stopping_ = true;
     }
+    context_.stopping.store(true, std::memory_order_relaxed);
     if (acceptor_ && !ios_.empty()) {
       asio::post(*ios_[0], [this] {
         asio::error_code ec;
         acceptor_->close(ec);
       });
     }
+    // Idle clients get 421 now; only transactions in flight are waited for below.
+    for (auto& io : ios_) asio::post(*io, [] { InterruptIdleSessions(); });
     {
       // Bounded wait: sessions in flight get a chance to finish their transaction.
       std::unique_lock lock(mu_);

@@ -39,7 +39,8 @@ class Proxy {
   // built (e.g. the TLS certificate cannot be loaded): the caller then refuses the whole
   // reload, so the rules and thresholds of the file are not applied without its SMTP part.
   virtual Status Reload(const Config& config) = 0;
-  // Stops accepting; waits a bounded time for sessions in flight, then closes them.
+  // Stops accepting; sessions between transactions get 421 and are closed at once, those
+  // in a transaction get a bounded time to finish it, then they are closed too.
   virtual void Stop() = 0;
 };
 

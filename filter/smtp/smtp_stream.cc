@@ -75,6 +75,12 @@ void SmtpStream::Close() {
   socket_.close(ec);
 }
 
+void SmtpStream::Interrupt() {
+  interrupted_ = true;
+  asio::error_code ignored;
+  socket_.cancel(ignored);
+}
+
 void SmtpStream::MakeRoom() {
   if (start_ == end_) {
     start_ = end_ = 0;
@@ -88,7 +94,7 @@ void SmtpStream::MakeRoom() {
 }
 
 asio::awaitable<bool> SmtpStream::Fill() {
-  if (closed_ || timed_out_) co_return false;
+  if (closed_ || timed_out_ || interrupted_) co_return false;
   MakeRoom();
   asio::error_code ec;
   size_t n = 0;

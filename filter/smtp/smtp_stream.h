@@ -56,6 +56,9 @@ class SmtpStream : public std::enable_shared_from_this<SmtpStream> {
   asio::awaitable<bool> HandshakeClient(asio::ssl::context& context, const std::string& sni);
 
   void Close();
+  // Fails the pending read (and every later one), as a timeout would, but keeps the socket
+  // open for a last reply: the proxy is stopping.
+  void Interrupt();
   bool timed_out() const { return timed_out_; }
   bool tls() const { return tls_ != nullptr; }
   asio::ip::tcp::socket& socket() { return socket_; }
@@ -76,6 +79,7 @@ class SmtpStream : public std::enable_shared_from_this<SmtpStream> {
   size_t end_ = 0;
   bool closed_ = false;
   bool timed_out_ = false;
+  bool interrupted_ = false;
 };
 
 // An address as the score log and XFORWARD show it: IPv4-mapped IPv6 as plain IPv4.

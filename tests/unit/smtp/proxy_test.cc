@@ -513,6 +513,27 @@ TEST_F(ProxyTest, StalledDataGets421TimeoutAndNothingIsDelivered) {
   EXPECT_EQ(msgs[0].data.find("half a message"), std::string::npos);
 }
 
+// SIGTERM: a client between transactions is told 421 4.3.2 at once (RFC 5321 §3.8) instead
+// of holding the stop for its whole grace period; a transaction in flight still finishes,
+// then that client is told too.
+TEST_F(ProxyTest, StopSays421ToIdleClientsAndLetsATransactionFinish) {
+  StartProxy();
+  auto idle = Connect();
+  auto busy = Connect();
+  EXPECT_EQ(busy->Command("MAIL FROM:<alice@example.org>"), 250);
+  EXPECT_EQ(busy->Command("RCPT TO:<bob@example.net>"), 250);
+  std::thread stopper([&] { proxy_->Stop(); });
+  std::string text;
+  EXPECT_EQ(idle->ReadReply(&text), 421);
+  EXPECT_NE(text.find("4.3.2"), std::string::npos) << text;
+  EXPECT_EQ(busy->Command("DATA"), 354);
+  busy->Send(std::string(kHam) + ".\r\n");
+  EXPECT_EQ(busy->ReadReply(), 250);
+  EXPECT_EQ(busy->ReadReply(), 421);
+  stopper.join();
+  EXPECT_EQ(downstream_.messages().size(), 1u);
+}
+
 TEST_F(ProxyTest, TotalConnectionLimit) {
   config_.smtp.max_connections = 2;
   config_.smtp.max_connections_per_ip = 100;
