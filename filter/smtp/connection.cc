@@ -43,13 +43,6 @@ BufferPool& MessageBuffers() {
   return pool;
 }
 
-// This I/O thread's sessions waiting for a command outside a transaction: a stopping proxy
-// interrupts them (InterruptIdleSessions) rather than waiting for their clients to quit.
-std::unordered_set<SmtpStream*>& IdleSessions() {
-  thread_local std::unordered_set<SmtpStream*> sessions;
-  return sessions;
-}
-
 // Messages of this I/O thread's sessions that ended unrelayed: early DATA only while rare.
 RefusalRate& Refusals() {
   thread_local RefusalRate rate;
@@ -116,6 +109,10 @@ class Connection {
         session_(MakeSessionSettings(), ClientFacts{}) {}
 
   asio::awaitable<void> Run();
+  // A stopping proxy ends a session that waits for a command outside a transaction.
+  void InterruptIfIdle() {
+    if (waiting_idle_) stream_->Interrupt();
+  }
 
  private:
   SessionSettings MakeSessionSettings() const {
@@ -163,6 +160,7 @@ class Connection {
   std::string out_;                // replies not yet written (PIPELINING: one write per batch)
   std::string chunked_;            // the BDAT message so far
   bool chunked_overflow_ = false;  // it passed max_message_bytes
+  bool waiting_idle_ = false;      // reading a command line outside a transaction
 };
 
 asio::awaitable<bool> Connection::Flush() {
@@ -203,15 +201,15 @@ asio::awaitable<void> Connection::Run() {
     if (!stream_->HasBufferedLine() && !co_await Flush()) break;
     stream_->SetTimeout(seconds(smtp_.command_timeout_s));
     bool too_long = false;
-    // Registered while waiting outside a transaction (the check above and this insert run
-    // without a suspension between them, so a Stop cannot slip in unseen).
-    const bool idle = !session_.in_transaction();
-    if (idle) IdleSessions().insert(stream_.get());
+    // Marked while waiting outside a transaction (the check above and this run without a
+    // suspension between them, so a Stop cannot slip in unseen).
+    waiting_idle_ = !session_.in_transaction();
     bool got_line = co_await stream_->ReadLine(&line, kMaxCommandLine, &too_long);
-    if (idle) IdleSessions().erase(stream_.get());
+    const bool was_idle = waiting_idle_;
+    waiting_idle_ = false;
     if (!got_line) {
       shutting_down =
-          idle && context_->stopping.load(std::memory_order_relaxed) && !stream_->timed_out();
+          was_idle && context_->stopping.load(std::memory_order_relaxed) && !stream_->timed_out();
       break;
     }
     Decision d = too_long ? session_.OnLineTooLong() : session_.OnCommand(line);
@@ -595,17 +593,39 @@ void Connection::Log(ScoreResult* result, const Reply& reply) {
   context_->log->Write(std::move(record));
 }
 
+// This I/O thread's connections, for InterruptIdleSessions: registered once per
+// connection (not per command), so the command loop pays a bool, not a set update.
+std::unordered_set<Connection*>& ThreadConnections() {
+  thread_local std::unordered_set<Connection*> connections;
+  return connections;
+}
+
+// Keeps `connection` in ThreadConnections() while it runs, whatever way Run() ends.
+class Registration {
+ public:
+  explicit Registration(Connection* connection) : connection_(connection) {
+    ThreadConnections().insert(connection_);
+  }
+  ~Registration() { ThreadConnections().erase(connection_); }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+
+ private:
+  Connection* connection_;
+};
+
 }  // namespace
 
 void InterruptIdleSessions() {
-  // Interrupt() only cancels; the sessions leave the set themselves when they wake.
-  for (SmtpStream* stream : IdleSessions()) stream->Interrupt();
+  // Interrupt() only cancels the read; each session then ends itself with its 421.
+  for (Connection* connection : ThreadConnections()) connection->InterruptIfIdle();
 }
 
 asio::awaitable<void> RunConnection(asio::ip::tcp::socket socket, asio::ip::tcp::endpoint peer,
                                     std::shared_ptr<const ProxySettings> settings,
                                     ProxyContext* context) {
   Connection connection(std::move(socket), peer, std::move(settings), context);
+  Registration registration(&connection);
   co_await connection.Run();
 }
 
