@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -115,6 +116,16 @@ class Loader {
     const long long v = Scalar<long long>(node, key);
     if (v < 0) Fail(name_, node, key, "must not be negative");
     return static_cast<size_t>(v);
+  }
+
+  // A count or duration kept in 32 bits: a bigger value would wrap (max_connections:
+  // 4294967296 became 0 and refused every client). `min` refuses what cannot work, e.g. a
+  // timeout of 0 that times every session out at once.
+  uint32_t Count32(const YAML::Node& node, const std::string& key, uint32_t min = 0) {
+    const size_t v = Size(node, key);
+    if (v > UINT32_MAX) Fail(name_, node, key, "at most " + std::to_string(UINT32_MAX));
+    if (v < min) Fail(name_, node, key, "at least " + std::to_string(min));
+    return static_cast<uint32_t>(v);
   }
 
   std::string Path(const YAML::Node& node, const std::string& key) {
@@ -245,7 +256,7 @@ class Loader {
     });
     sec.On("actions", [&](auto& v, auto& k) { s.thresholds = Actions(v, k); });
     sec.On("max_scan_bytes", [&](auto& v, auto& k) { s.max_scan_bytes = Size(v, k); });
-    sec.On("time_budget_ms", [&](auto& v, auto& k) { s.time_budget_ms = Size(v, k); });
+    sec.On("time_budget_ms", [&](auto& v, auto& k) { s.time_budget_ms = Count32(v, k); });
     sec.On("limits", [&](const YAML::Node& l, const std::string& lp) {
       Section ls(name_, l, lp);
       ls.On("max_depth", [&](auto& v, auto& k) { s.limits.max_depth = Size(v, k); });
@@ -276,7 +287,7 @@ class Loader {
     s.On("trusted_networks", [&](auto& v, auto& k) { m.trusted_networks = Networks(v, k); });
     s.On("skip_outbound", [&](auto& v, auto& k) { m.skip_outbound = Scalar<bool>(v, k); });
     s.On("outbound_actions", [&](auto& v, auto& k) { m.outbound_thresholds = Actions(v, k); });
-    s.On("timeout_s", [&](auto& v, auto& k) { m.timeout_s = Size(v, k); });
+    s.On("timeout_s", [&](auto& v, auto& k) { m.timeout_s = Count32(v, k); });
     s.Run();
   }
 
@@ -289,12 +300,14 @@ class Loader {
     s.On("xforward_hosts", [&](auto& v, auto& k) { m.xforward_hosts = Networks(v, k); });
     s.On("hostname", [&](auto& v, auto& k) { m.hostname = Scalar<std::string>(v, k); });
     s.On("max_message_bytes", [&](auto& v, auto& k) { m.max_message_bytes = Size(v, k); });
-    s.On("max_recipients", [&](auto& v, auto& k) { m.max_recipients = Size(v, k); });
-    s.On("max_connections", [&](auto& v, auto& k) { m.max_connections = Size(v, k); });
-    s.On("max_connections_per_ip", [&](auto& v, auto& k) { m.max_connections_per_ip = Size(v, k); });
-    s.On("command_timeout_s", [&](auto& v, auto& k) { m.command_timeout_s = Size(v, k); });
-    s.On("data_timeout_s", [&](auto& v, auto& k) { m.data_timeout_s = Size(v, k); });
-    s.On("downstream_timeout_s", [&](auto& v, auto& k) { m.downstream_timeout_s = Size(v, k); });
+    s.On("max_recipients", [&](auto& v, auto& k) { m.max_recipients = Count32(v, k, 1); });
+    s.On("max_connections", [&](auto& v, auto& k) { m.max_connections = Count32(v, k, 1); });
+    s.On("max_connections_per_ip",
+         [&](auto& v, auto& k) { m.max_connections_per_ip = Count32(v, k, 1); });
+    s.On("command_timeout_s", [&](auto& v, auto& k) { m.command_timeout_s = Count32(v, k, 1); });
+    s.On("data_timeout_s", [&](auto& v, auto& k) { m.data_timeout_s = Count32(v, k, 1); });
+    s.On("downstream_timeout_s",
+         [&](auto& v, auto& k) { m.downstream_timeout_s = Count32(v, k, 1); });
     s.On("tls_cert", [&](auto& v, auto& k) {
       m.tls_cert = Scalar<std::string>(v, k).empty() ? "" : Path(v, k);
     });

@@ -80,6 +80,27 @@ TEST(ConfigTest, ListenAndDownstreamNeedNumericAddressAndPort) {
   EXPECT_FALSE(ParseConfig("smtp:\n  downstream: \"127.0.0.1:2x\"\n", "c.yaml").ok());
 }
 
+// 32-bit settings: a value that does not fit used to wrap (4294967296 -> 0: no client
+// admitted), and a zero timeout or limit made every session fail at once.
+TEST(ConfigTest, ThirtyTwoBitSettingsAreRangeChecked) {
+  auto wrap = ParseConfig("smtp:\n  max_connections: 4294967296\n", "c.yaml");
+  ASSERT_FALSE(wrap.ok());
+  EXPECT_EQ(wrap.status().message(), "c.yaml:2: smtp.max_connections: at most 4294967295");
+  auto zero = ParseConfig("smtp:\n  command_timeout_s: 0\n", "c.yaml");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.status().message(), "c.yaml:2: smtp.command_timeout_s: at least 1");
+  EXPECT_FALSE(ParseConfig("scoring:\n  time_budget_ms: 4294967297\n", "c.yaml").ok());
+  EXPECT_FALSE(ParseConfig("smtp:\n  max_recipients: 0\n", "c.yaml").ok());
+  EXPECT_FALSE(ParseConfig("milter:\n  timeout_s: 8589934592\n", "c.yaml").ok());
+  auto edge = ParseConfig(
+      "smtp:\n  max_connections: 4294967295\n  data_timeout_s: 1\nmilter:\n  timeout_s: 0\n",
+      "c.yaml");
+  ASSERT_TRUE(edge.ok()) << edge.status().ToString();
+  EXPECT_EQ(edge->smtp.max_connections, 4294967295u);
+  EXPECT_EQ(edge->smtp.data_timeout_s, 1u);
+  EXPECT_EQ(edge->milter.timeout_s, 0u);  // libmilter's default
+}
+
 TEST(ConfigTest, UnknownActionAndBadValue) {
   auto bad_action = ParseConfig("scoring:\n  actions:\n    bounce: 3\n", "c.yaml");
   ASSERT_FALSE(bad_action.ok());
