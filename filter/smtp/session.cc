@@ -185,7 +185,12 @@ Decision ServerSession::Mail(std::string_view arg) {
     if (key == "SIZE") {
       size_t size = 0;
       auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
-      if (ec != std::errc() || ptr != value.data() + value.size() || value.empty()) {
+      const bool digits = !value.empty() && ptr == value.data() + value.size();
+      // All digits but more than 64 bits hold: a size, too big (RFC 1870: 552, not 501).
+      if (digits && ec == std::errc::result_out_of_range) {
+        return Say(552, "5.3.4 Message size exceeds fixed limit");
+      }
+      if (ec != std::errc() || !digits) {
         return Error(501, "5.5.4 Bad SIZE parameter");
       }
       if (size > settings_.max_message_bytes) {

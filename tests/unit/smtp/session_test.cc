@@ -186,6 +186,18 @@ TEST(ServerSession, SizeAndRecipientLimits) {
   EXPECT_EQ(Text(third).substr(0, 5), "4.5.3");
 }
 
+// RFC 1870: a size the server cannot take is 552, however many digits it has; a SIZE too
+// big for 64 bits used to be "501 Bad SIZE parameter", a syntax error it is not.
+TEST(ServerSession, SizeBeyondSixtyFourBitsIs552) {
+  ServerSession s = NewSession();
+  s.OnCommand("EHLO c");
+  EXPECT_EQ(Code(s.OnCommand("MAIL FROM:<a@b> SIZE=18446744073709551616")), 552);
+  EXPECT_EQ(Code(s.OnCommand("MAIL FROM:<a@b> SIZE=99999999999999999999999")), 552);
+  EXPECT_EQ(Code(s.OnCommand("MAIL FROM:<a@b> SIZE=12x")), 501);
+  EXPECT_EQ(Code(s.OnCommand("MAIL FROM:<a@b> SIZE=")), 501);
+  EXPECT_EQ(s.OnCommand("MAIL FROM:<a@b> SIZE=1000").action, Action::kMail);
+}
+
 TEST(ServerSession, Utf8AddressesNeedSmtputf8) {
   ServerSession s = NewSession();
   s.OnCommand("EHLO c");
