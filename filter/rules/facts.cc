@@ -3,7 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <string>
+#include <initializer_list>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -25,60 +25,23 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The top-level headers the facts read, found in one walk over the header list (a message
-// easily has 30 headers, most of them Received).
-struct FactHeaders {
-  const mime::Header* date = nullptr;
-  const mime::Header* message_id = nullptr;
-  const mime::Header* from = nullptr;
-  const mime::Header* subject = nullptr;
-  const mime::Header* to = nullptr;
-  const mime::Header* cc = nullptr;
-  size_t received = 0;
-};
-
-FactHeaders FindFactHeaders(const mime::Message& message) {
-  FactHeaders found;
-  if (message.parts.empty()) return found;
-  auto first = [](const mime::Header& h, const mime::Header** slot) {
-    if (!*slot) *slot = &h;
-  };
-  for (const auto& h : message.headers()) {
-    switch (h.name.size()) {  // the length picks the one name worth comparing
-      case 2:
-        if (EqualsIgnoreCase(h.name, "To")) first(h, &found.to);
-        if (EqualsIgnoreCase(h.name, "Cc")) first(h, &found.cc);
-        break;
-      case 4:
-        if (EqualsIgnoreCase(h.name, "Date")) first(h, &found.date);
-        if (EqualsIgnoreCase(h.name, "From")) first(h, &found.from);
-        break;
-      case 7:
-        if (EqualsIgnoreCase(h.name, "Subject")) first(h, &found.subject);
-        break;
-      case 8:
-        if (EqualsIgnoreCase(h.name, "Received")) ++found.received;
-        break;
-      case 10:
-        if (EqualsIgnoreCase(h.name, "Message-ID")) first(h, &found.message_id);
-        break;
-    }
-  }
-  return found;
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool IsHostChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
 }
 
-// The first "local@domain" in text, lower-cased, or "".
-std::string FirstAddress(std::string_view text) {
+// An address as two views into the text: "local@" and the domain (trailing dots dropped).
+// Compared ASCII case-insensitively, as the lower-cased copies were.
+struct AddressView {
+  std::string_view local_at;
+  std::string_view domain;
+  bool found() const { return !local_at.empty(); }
+  bool operator==(const AddressView& other) const {
+    return EqualsIgnoreCase(local_at, other.local_at) && EqualsIgnoreCase(domain, other.domain);
+  }
+};
+
+// The first "local@domain" in text, or none.
+AddressView FirstAddress(std::string_view text) {
   size_t at = text.find('@');
   while (at != std::string_view::npos) {
     size_t begin = at;
@@ -91,11 +54,11 @@ std::string FirstAddress(std::string_view text) {
     std::string_view domain = text.substr(at + 1, end - at - 1);
     while (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
     if (begin < at && domain.find('.') != std::string_view::npos) {
-      return Lower(text.substr(begin, at + 1 - begin)) + Lower(domain);
+      return {text.substr(begin, at + 1 - begin), domain};
     }
     at = text.find('@', at + 1);
   }
-  return "";
+  return {};
 }
 
 // A From whose display name holds an address other than the real one: "paypal@paypal.com"
@@ -104,10 +67,38 @@ bool FromNameCarriesAddress(std::string_view from) {
   size_t open = from.rfind('<');
   if (open == std::string_view::npos) return false;
   size_t close = from.find('>', open);
-  std::string real = FirstAddress(from.substr(
+  AddressView real = FirstAddress(from.substr(
       open, close == std::string_view::npos ? std::string_view::npos : close - open + 1));
-  std::string named = FirstAddress(from.substr(0, open));
-  return !named.empty() && named != real;
+  AddressView named = FirstAddress(from.substr(0, open));
+  return named.found() && !(named == real);
+}
+
+bool IsIpv4Literal(std::string_view host) {
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  });
+}
+
+// The registrable part of a host: its last two labels, three for co.uk and the like.
+// Case is kept: callers compare with EqualsIgnoreCase.
+std::string_view Site(std::string_view host) {
+  if (IsIpv4Literal(host)) return host;
+  size_t last = host.rfind('.');
+  if (last == std::string_view::npos || last == 0) return host;
+  size_t second = host.rfind('.', last - 1);
+  std::string_view out = second == std::string_view::npos ? host : host.substr(second + 1);
+  // co.uk, com.au and the like: keep one more label.
+  if (out.size() <= 6 && second != std::string_view::npos && second > 0) {
+    size_t third = host.rfind('.', second - 1);
+    std::string_view first_label = out.substr(0, out.find('.'));
+    for (std::string_view generic : {"co", "com", "org", "net", "ac", "gov"}) {
+      if (EqualsIgnoreCase(first_label, generic)) {
+        out = third == std::string_view::npos ? host : host.substr(third + 1);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -196,30 +187,18 @@ std::string_view HostInLinkText(std::string_view text) {
 }
 
 bool DifferentSite(std::string_view a, std::string_view b) {
-  auto site = [](std::string_view host) {
-    std::string lower = Lower(host);
-    bool ipv4 = std::all_of(lower.begin(), lower.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
-    });
-    if (ipv4) return lower;
-    size_t last = lower.rfind('.');
-    if (last == std::string::npos || last == 0) return lower;
-    size_t second = lower.rfind('.', last - 1);
-    std::string out = second == std::string::npos ? lower : lower.substr(second + 1);
-    // co.uk, com.au and the like: keep one more label.
-    if (out.size() <= 6 && second != std::string::npos && second > 0) {
-      size_t third = lower.rfind('.', second - 1);
-      std::string_view first_label = std::string_view(out).substr(0, out.find('.'));
-      if (first_label == "co" || first_label == "com" || first_label == "org" ||
-          first_label == "net" || first_label == "ac" || first_label == "gov") {
-        out = third == std::string::npos ? lower : lower.substr(third + 1);
-      }
-    }
-    return out;
-  };
   if (a.empty() || b.empty()) return false;
-  return site(a) != site(b);
+  return !EqualsIgnoreCase(Site(a), Site(b));
 }
+
+namespace {
+
+double UpperPercentOf(size_t upper, size_t letters, size_t min_letters) {
+  if (letters < min_letters || letters == 0) return 0;
+  return 100.0 * static_cast<double>(upper) / static_cast<double>(letters);
+}
+
+}  // namespace
 
 double UpperCasePercent(std::string_view utf8, size_t min_letters) {
   size_t upper = 0, letters = 0;
@@ -274,59 +253,111 @@ double UpperCasePercent(std::string_view utf8, size_t min_letters) {
       }
     }
   }
-  if (letters < min_letters || letters == 0) return 0;
-  return 100.0 * static_cast<double>(upper) / static_cast<double>(letters);
+  return UpperPercentOf(upper, letters, min_letters);
 }
 
-void ComputeFacts(const mime::Message& message, double* v) {
+FactHeaders FindFactHeaders(const mime::Message& message) {
+  FactHeaders found;
+  if (message.parts.empty()) return found;
+  auto first = [](const mime::Header& h, std::optional<std::string_view>* slot) {
+    if (!*slot) *slot = h.value;
+  };
+  for (const auto& h : message.headers()) {
+    switch (h.name.size()) {  // the length picks the one name worth comparing
+      case 2:
+        if (EqualsIgnoreCase(h.name, "To")) first(h, &found.to);
+        if (EqualsIgnoreCase(h.name, "Cc")) first(h, &found.cc);
+        break;
+      case 4:
+        if (EqualsIgnoreCase(h.name, "Date")) first(h, &found.date);
+        if (EqualsIgnoreCase(h.name, "From")) first(h, &found.from);
+        break;
+      case 7:
+        if (EqualsIgnoreCase(h.name, "Subject")) first(h, &found.subject);
+        break;
+      case 8:
+        if (EqualsIgnoreCase(h.name, "Received")) ++found.received;
+        break;
+      case 10:
+        if (EqualsIgnoreCase(h.name, "Message-ID")) first(h, &found.message_id);
+        break;
+    }
+  }
+  return found;
+}
+
+void ComputeFacts(const mime::Message& message, double* v) { ComputeFacts(message, kAllFacts, v); }
+
+void ComputeFacts(const mime::Message& message, FactMask wanted, double* v) {
+  ComputeFacts(message, wanted,
+               (wanted & kHeaderFacts) != 0 ? FindFactHeaders(message) : FactHeaders{}, v);
+}
+
+void ComputeFacts(const mime::Message& message, FactMask wanted, const FactHeaders& headers,
+                  double* v) {
   std::fill(v, v + kFactCount, 0.0);
+  auto want = [wanted](std::initializer_list<Fact> facts) {
+    for (Fact f : facts) {
+      if (wanted & FactBit(f)) return true;
+    }
+    return false;
+  };
   v[kFactHtmlOnly] = message.html_only ? 1 : 0;
   v[kFactImageCount] = message.image_count;
   v[kFactColoredText] = message.colored_text;
   v[kFactInvisibleText] = message.invisible_text;
-  FactHeaders headers = FindFactHeaders(message);
-  const mime::Header* from = headers.from;
-  const mime::Header* subject = headers.subject;
-  const mime::Header* to = headers.to;
-  const mime::Header* cc = headers.cc;
-  v[kFactMissingDate] = headers.date ? 0 : 1;
-  v[kFactMissingMessageId] = headers.message_id ? 0 : 1;
-  v[kFactMissingFrom] = from ? 0 : 1;
-  v[kFactMissingSubject] = subject ? 0 : 1;
-  v[kFactMissingTo] = (to || cc) ? 0 : 1;
-  double mismatches = 0;
-  for (const auto& url : message.urls) {
-    if (url.source != mime::UrlSource::kHref || url.link_text.empty()) continue;
-    std::string_view named = HostInLinkText(url.link_text);
-    if (!named.empty() && DifferentSite(named, url.host)) ++mismatches;
+  if ((wanted & kHeaderFacts) != 0) {
+    const auto& from = headers.from;
+    const auto& subject = headers.subject;
+    v[kFactMissingDate] = headers.date ? 0 : 1;
+    v[kFactMissingMessageId] = headers.message_id ? 0 : 1;
+    v[kFactMissingFrom] = from ? 0 : 1;
+    v[kFactMissingSubject] = subject ? 0 : 1;
+    v[kFactMissingTo] = (headers.to || headers.cc) ? 0 : 1;
+    if (want({kFactFromNameAddress})) {
+      v[kFactFromNameAddress] = from && FromNameCarriesAddress(*from) ? 1 : 0;
+    }
+    v[kFactSubjectBytes] = subject ? static_cast<double>(subject->size()) : 0;
+    if (want({kFactSubjectUpperPct})) {
+      v[kFactSubjectUpperPct] = subject ? UpperCasePercent(*subject, 8) : 0;
+    }
+    v[kFactReceivedCount] = static_cast<double>(headers.received);
+    size_t recipients = 0;
+    for (const auto* h : {&headers.to, &headers.cc}) {
+      if (*h) recipients += static_cast<size_t>(std::count((*h)->begin(), (*h)->end(), '@'));
+    }
+    v[kFactRecipientCount] = static_cast<double>(recipients);
   }
-  v[kFactLinkHostMismatch] = mismatches;
-  v[kFactFromNameAddress] = from && FromNameCarriesAddress(from->value) ? 1 : 0;
+  if (want({kFactLinkHostMismatch})) {
+    double mismatches = 0;
+    for (const auto& url : message.urls) {
+      if (url.source != mime::UrlSource::kHref || url.link_text.empty()) continue;
+      std::string_view named = HostInLinkText(url.link_text);
+      if (!named.empty() && DifferentSite(named, url.host)) ++mismatches;
+    }
+    v[kFactLinkHostMismatch] = mismatches;
+  }
   v[kFactUrlCount] = static_cast<double>(message.urls.size());
   v[kFactAttachmentCount] = static_cast<double>(message.attachments.size());
   v[kFactPartCount] = static_cast<double>(message.parts.size());
-  v[kFactTextPartCount] = static_cast<double>(std::count_if(
-      message.parts.begin(), message.parts.end(), [](const mime::Part& p) { return p.is_text; }));
+  if (want({kFactTextPartCount})) {
+    v[kFactTextPartCount] = static_cast<double>(std::count_if(
+        message.parts.begin(), message.parts.end(), [](const mime::Part& p) { return p.is_text; }));
+  }
   v[kFactDefectCount] = static_cast<double>(message.defects.size());
   v[kFactBodyBytes] = static_cast<double>(message.visible_text.size());
-  v[kFactSubjectBytes] = subject ? static_cast<double>(subject->value.size()) : 0;
-  v[kFactSubjectUpperPct] = subject ? UpperCasePercent(subject->value, 8) : 0;
-  // The first 16 KiB are representative and keep this cheap on huge bodies.
-  v[kFactBodyUpperPct] =
-      UpperCasePercent(std::string_view(message.visible_text).substr(0, 16 * 1024), 100);
-  v[kFactReceivedCount] = static_cast<double>(headers.received);
-  size_t recipients = 0;
-  for (const mime::Header* h : {to, cc}) {
-    if (h) recipients += std::count(h->value.begin(), h->value.end(), '@');
+  if (want({kFactBodyUpperPct, kFactExclaimCount, kFactDollarAmountCount, kFactCapsWordCount,
+            kFactQuotedLineCount, kFactPhoneNumber, kFactCapsLine})) {
+    // One pass over the visible text; the upper-case share counts its first 16 KiB.
+    TextFacts text = ComputeTextFacts(message.visible_text);
+    v[kFactBodyUpperPct] = UpperPercentOf(text.head_upper, text.head_letters, 100);
+    v[kFactExclaimCount] = static_cast<double>(text.exclaim_count);
+    v[kFactDollarAmountCount] = static_cast<double>(text.dollar_amount_count);
+    v[kFactCapsWordCount] = static_cast<double>(text.caps_word_count);
+    v[kFactQuotedLineCount] = static_cast<double>(text.quoted_line_count);
+    v[kFactPhoneNumber] = text.phone_number ? 1 : 0;
+    v[kFactCapsLine] = text.caps_line ? 1 : 0;
   }
-  v[kFactRecipientCount] = static_cast<double>(recipients);
-  TextFacts text = ComputeTextFacts(message.visible_text);
-  v[kFactExclaimCount] = static_cast<double>(text.exclaim_count);
-  v[kFactDollarAmountCount] = static_cast<double>(text.dollar_amount_count);
-  v[kFactCapsWordCount] = static_cast<double>(text.caps_word_count);
-  v[kFactQuotedLineCount] = static_cast<double>(text.quoted_line_count);
-  v[kFactPhoneNumber] = text.phone_number ? 1 : 0;
-  v[kFactCapsLine] = text.caps_line ? 1 : 0;
 }
 
 }  // namespace sluice::rules

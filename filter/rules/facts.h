@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -60,8 +62,38 @@ struct FactInfo {
 // In Fact order; names are lower case so they never clash with rule ids (upper case).
 const std::vector<FactInfo>& FactNames();
 
+// A set of facts, bit f for Fact f: the facts some loaded rule reads.
+using FactMask = uint64_t;
+static_assert(kFactCount <= 64, "FactMask holds one bit per fact");
+constexpr FactMask FactBit(Fact f) { return FactMask{1} << f; }
+constexpr FactMask kAllFacts = (FactMask{1} << kFactCount) - 1;
+
+// The facts that read the top-level headers.
+constexpr FactMask kHeaderFacts = FactBit(kFactMissingDate) | FactBit(kFactMissingMessageId) |
+                                  FactBit(kFactMissingFrom) | FactBit(kFactMissingSubject) |
+                                  FactBit(kFactMissingTo) | FactBit(kFactFromNameAddress) |
+                                  FactBit(kFactSubjectBytes) | FactBit(kFactSubjectUpperPct) |
+                                  FactBit(kFactReceivedCount) | FactBit(kFactRecipientCount);
+
+// The top-level headers the facts read: the first value of each name (ASCII
+// case-insensitive), absent when the message has none, and the number of Received headers.
+struct FactHeaders {
+  std::optional<std::string_view> date, message_id, from, subject, to, cc;
+  size_t received = 0;
+};
+
+// One walk over the message's top-level headers (none when it has no parts).
+FactHeaders FindFactHeaders(const mime::Message& message);
+
 // Fills values[0..kFactCount) for this message.
 void ComputeFacts(const mime::Message& message, double* values);
+// The same for the facts in `wanted`; the others may be 0 instead of their value (the ones
+// that cost more than a field read are skipped). No allocation.
+void ComputeFacts(const mime::Message& message, FactMask wanted, double* values);
+// The same with the headers already found (e.g. from a walk that also served rule targets);
+// `headers` is read only when `wanted` has kHeaderFacts.
+void ComputeFacts(const mime::Message& message, FactMask wanted, const FactHeaders& headers,
+                  double* values);
 
 // Helpers exposed for tests.
 // The host a link text names ("www.bank.com/login" -> "www.bank.com"), or "" if none.

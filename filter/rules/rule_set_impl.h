@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "filter/rules/expr.h"
+#include "filter/rules/facts.h"
 #include "filter/rules/header_values.h"
 #include "filter/rules/hs_database.h"
 #include "filter/rules/pcre_regex.h"
@@ -62,7 +63,10 @@ class RuleSetImpl final : public RuleSet {
   std::vector<CompiledRule> rules_;
   std::vector<TargetGroup> groups_;
   std::vector<uint32_t> meta_order_;  // meta rules, dependencies first
-  bool needs_facts_ = false;
+  FactMask wanted_facts_ = 0;         // the facts some meta rule reads
+  // header_index_ slots of Date, Message-ID, From, Subject, To, Cc, Received, when
+  // wanted_facts_ reads headers: the facts take them from the targets' header walk.
+  std::vector<uint32_t> fact_header_slots_;
   HeaderValueIndex header_index_;      // every header name a header group reads
   hs_scratch_t* prototype_ = nullptr;  // scratch big enough for every database here
   uint64_t serial_ = 0;                // unique per rule set, for per-thread scratch reuse

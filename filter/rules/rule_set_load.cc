@@ -179,7 +179,9 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
         continue;
       }
       for (uint32_t slot : expr->variables()) {
-        if (slot >= set->rules_.size() && slot != UINT32_MAX) set->needs_facts_ = true;
+        if (slot >= set->rules_.size() && slot != UINT32_MAX) {
+          set->wanted_facts_ |= FactBit(static_cast<Fact>(slot - set->rules_.size()));
+        }
       }
       compiled.meta = std::move(expr.value());
       continue;
@@ -234,6 +236,11 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
     warnings.push_back({rule.file, rule.line, rule.id,
                         "Hyperscan cannot compile this pattern (" + hs_problem +
                             "); scanned with PCRE2 instead, which is slower"});
+  }
+  if ((set->wanted_facts_ & kHeaderFacts) != 0) {
+    for (const char* name : {"Date", "Message-ID", "From", "Subject", "To", "Cc", "Received"}) {
+      set->fact_header_slots_.push_back(set->header_index_.Add(name));
+    }
   }
   if (errors.empty()) OrderMetaRules(set->rules_, &set->meta_order_, &errors);
   if (!errors.empty()) {

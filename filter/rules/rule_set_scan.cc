@@ -60,6 +60,24 @@ int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, uns
   return 0;  // keep scanning: other rules of the same target may still match
 }
 
+// The fact headers from the header walk (slots in the order rule_set_load.cc adds them).
+FactHeaders CollectedFactHeaders(const ThreadState& state, const std::vector<uint32_t>& slots) {
+  FactHeaders found;
+  if (slots.empty()) return found;
+  auto first = [&](size_t k, std::optional<std::string_view>* out) {
+    const auto& values = state.header_values[slots[k]];
+    if (!values.empty()) *out = values.front();
+  };
+  first(0, &found.date);
+  first(1, &found.message_id);
+  first(2, &found.from);
+  first(3, &found.subject);
+  first(4, &found.to);
+  first(5, &found.cc);
+  found.received = state.header_values[slots[6]].size();
+  return found;
+}
+
 bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
@@ -224,7 +242,10 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
     state.values[r] = state.counts[r] >= need ? 1.0 : 0.0;
   }
   if (!meta_order_.empty()) {
-    if (needs_facts_) ComputeFacts(message, state.values.data() + rules_.size());
+    if (wanted_facts_ != 0) {
+      ComputeFacts(message, wanted_facts_, CollectedFactHeaders(state, fact_header_slots_),
+                   state.values.data() + rules_.size());
+    }
     for (uint32_t r : meta_order_) {
       state.values[r] = rules_[r].meta->Eval(state.values.data(), slots) != 0 ? 1.0 : 0.0;
     }

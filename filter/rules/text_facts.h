@@ -23,7 +23,15 @@ struct TextFacts {
   size_t quoted_line_count = 0;    // matches of /^>/m
   bool phone_number = false;       // /\(?\d{3}\)?[\s\-\.]\d{3}[\s\-\.]\d{4}/ matches
   bool caps_line = false;          // /^[^a-z\n]{0,5}[A-Z][A-Z \t,.!'$&\-]{30,}$/m matches
+  // In the first kUpperHeadBytes, as UpperCasePercent (facts.h) counts them: capitals and
+  // letters, Latin and Cyrillic.
+  size_t head_upper = 0;
+  size_t head_letters = 0;
 };
+
+// The prefix of the text that head_upper and head_letters count (16 KiB: representative,
+// and cheap on huge bodies).
+constexpr size_t kUpperHeadBytes = 16 * 1024;
 
 // The facts of `text` (decoded UTF-8, e.g. Message::visible_text).
 TextFacts ComputeTextFacts(std::string_view text);
