@@ -33,13 +33,16 @@ void MessageBuffer::Reset() {
   kept_ = 0;
 }
 
-static Status WriteAll(int fd, const char* data, size_t len) {
+// Writes at `offset`, not at the file position: a write cut short (disk full) leaves a
+// fragment past the kept bytes, and the next Append must overwrite it, not follow it.
+static Status WriteAll(int fd, const char* data, size_t len, size_t offset) {
   while (len > 0) {
-    const ssize_t n = ::write(fd, data, len);
+    const ssize_t n = ::pwrite(fd, data, len, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return Status::Io(std::string("spill file write: ") + std::strerror(errno));
     data += n;
     len -= static_cast<size_t>(n);
+    offset += static_cast<size_t>(n);
   }
   return Status::Ok();
 }
@@ -56,7 +59,7 @@ Status MessageBuffer::Spill() {
     }
     ::unlink(tmpl.c_str());
   }
-  Status st = WriteAll(fd, memory_.data(), memory_.size());
+  Status st = WriteAll(fd, memory_.data(), memory_.size(), 0);
   if (!st.ok()) {
     ::close(fd);
     return st;
@@ -78,7 +81,7 @@ Status MessageBuffer::Append(std::string_view bytes) {
     if (!st.ok()) return st;
   }
   if (fd_ >= 0) {
-    Status st = WriteAll(fd_, bytes.data(), bytes.size());
+    Status st = WriteAll(fd_, bytes.data(), bytes.size(), kept_);
     if (!st.ok()) return st;
   } else {
     memory_.append(bytes);

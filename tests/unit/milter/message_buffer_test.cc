@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <csignal>
 #include <string>
 
 namespace sluice::milter {
@@ -74,6 +76,29 @@ TEST(MessageBuffer, UnwritableSpillDirIsAnErrorNotACrash) {
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("/nonexistent/sluice"), std::string::npos);
   EXPECT_EQ(*b.View(), "abc");  // what it had stays usable
+}
+
+// A spill write cut short (disk full; here the file-size limit) fails the Append and keeps
+// what was kept; once there is room again, the next Append must land right after the kept
+// bytes, not after the fragment the failed write left in the file.
+TEST(MessageBuffer, AppendAfterAShortSpillWriteKeepsTheBytesInOrder) {
+  MessageBuffer b(4, 1 << 20, "/tmp");
+  ASSERT_TRUE(b.Append("0123456789").ok());
+  ASSERT_TRUE(b.spilled());
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = saved;
+  small.rlim_cur = 14;  // the next 8 bytes stop after 4
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  const Status cut = b.Append("ABCDEFGH");
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_FALSE(cut.ok());
+  EXPECT_EQ(*b.View(), "0123456789");  // what it had stays usable
+  ASSERT_TRUE(b.Append("xyz").ok());
+  EXPECT_EQ(*b.View(), "0123456789xyz");
+  EXPECT_EQ(b.kept_bytes(), 13u);
 }
 
 }  // namespace
