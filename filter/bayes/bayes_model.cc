@@ -49,6 +49,9 @@ std::shared_ptr<const BayesModel::Snapshot> BayesModel::Load(
     std::shared_ptr<TokenStore> store) const {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->tokenizer = Tokenizer(store->tokenizer_options());
+  snapshot->classifier = options_.classifier;
+  snapshot->classifier.family_cap = store->tokenizer_options().family_cap;
+  snapshot->classifier.capped_families = store->tokenizer_options().capped_families;
   snapshot->store = std::move(store);
   auto totals = snapshot->store->Totals();
   if (!totals.ok()) {
@@ -152,8 +155,8 @@ void BayesModel::Classify(const mime::Message& message, bool want_tokens, BayesO
     }
   }
   // Only the clues shown need ordering; sorting hundreds of them was a fifth of Classify.
-  const Classification c =
-      bayes::Classify(counts, snapshot->totals, options_.classifier, &clues, options_.top_tokens);
+  const Classification c = bayes::Classify(counts, snapshot->totals, snapshot->classifier, &clues,
+                                           options_.top_tokens, tokens.families());
   out->probability = c.probability;
   // Overwrites the clue strings in place: a caller reusing its BayesOutcome (Engine::
   // ScoreInto) keeps their buffers from message to message.

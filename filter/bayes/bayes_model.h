@@ -63,6 +63,7 @@ class BayesModel {
     std::shared_ptr<const TokenTable> table;  // null: read the store with MultiGet
     ModelTotals totals;
     Tokenizer tokenizer;
+    ClassifierOptions classifier;  // the configured ones with the model's recorded family cap
     bool available = false;
     std::string status;
   };

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <memory>
 
+#include "filter/bayes/tokenizer.h"
+
 namespace sluice::bayes {
 
 double TokenProbability(const TokenCounts& counts, const ModelTotals& totals,
@@ -141,11 +143,49 @@ void MoveStrongestToFront(std::vector<Clue>* clues, size_t k, Stronger stronger)
   std::copy(best, best + k, clues->begin());
 }
 
+// Keeps at most `cap` clues of each family in `capped_families` (never kContent): the
+// strongest by `stronger`. Returns whether any clue was dropped.
+template <typename Stronger>
+bool CapFamilies(std::vector<Clue>* clues, std::span<const uint8_t> families, uint32_t cap,
+                 uint32_t capped_families, Stronger stronger) {
+  // Unknown family numbers count as content, which is never capped.
+  auto family_of = [&](const Clue& clue) {
+    const uint8_t f = families[clue.index];
+    return f < kTokenFamilies ? f : uint8_t{kContent};
+  };
+  std::array<uint32_t, kTokenFamilies> count{};
+  for (const Clue& clue : *clues) ++count[family_of(clue)];
+  // The weakest clue each over-full family keeps: a family's clues at least that strong
+  // are exactly its `cap` strongest (the order is total).
+  std::array<Clue, kTokenFamilies> weakest_kept{};
+  std::array<bool, kTokenFamilies> capped{};
+  thread_local std::vector<Clue> members;
+  for (uint8_t f = kContent + 1; f < kTokenFamilies; ++f) {
+    if (count[f] <= cap || !(capped_families >> f & 1)) continue;
+    capped[f] = true;
+    members.clear();
+    for (const Clue& clue : *clues) {
+      if (family_of(clue) == f) members.push_back(clue);
+    }
+    std::nth_element(members.begin(), members.begin() + (cap - 1), members.end(), stronger);
+    weakest_kept[f] = members[cap - 1];
+  }
+  size_t write = 0;
+  for (size_t read = 0; read < clues->size(); ++read) {
+    const Clue clue = (*clues)[read];
+    const uint8_t f = family_of(clue);
+    if (!capped[f] || !stronger(weakest_kept[f], clue)) (*clues)[write++] = clue;
+  }
+  const bool dropped = write != clues->size();
+  clues->resize(write);
+  return dropped;
+}
+
 }  // namespace
 
 Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& totals,
-                        const ClassifierOptions& options, std::vector<Clue>* clues,
-                        size_t ordered) {
+                        const ClassifierOptions& options, std::vector<Clue>* clues, size_t ordered,
+                        std::span<const uint8_t> families) {
   // On the heap, made on first use: threads that never classify (RocksDB's, a daemon's
   // I/O threads) do not carry 128 KB of thread-local storage each.
   thread_local std::unique_ptr<EvidenceCache> cache_owner;
@@ -167,9 +207,16 @@ Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& 
     const double da = std::fabs(a.prob - 0.5), db = std::fabs(b.prob - 0.5);
     return da != db ? da > db : a.index < b.index;
   };
+  bool dropped = false;
+  if (options.family_cap > 0 && families.size() == counts.size()) {
+    dropped = CapFamilies(clues, families, options.family_cap, options.capped_families, stronger);
+  }
   if (options.max_clues > 0 && clues->size() > options.max_clues) {
     std::nth_element(clues->begin(), clues->begin() + options.max_clues, clues->end(), stronger);
     clues->resize(options.max_clues);
+    dropped = true;
+  }
+  if (dropped) {
     sum_log_ham = sum_log_spam = 0;
     for (const Clue& clue : *clues) {
       sum_log_ham += std::log(Clamped(clue.prob));

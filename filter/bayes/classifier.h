@@ -7,6 +7,8 @@
 // "spammy" and once for "hammy" (chi-square with 2n degrees of freedom, computed in log
 // space so hundreds of clues never underflow); the indicator is I = (1 + S - H) / 2 as in
 // SpamBayes and bogofilter: near 1 spam, near 0 ham, near 0.5 unsure or both.
+// Clues are not independent: a mailing list's headers all say "came through this list", so
+// at most family_cap clues of each capped header family (tokenizer.h, TokenFamily) count.
 //
 // Failure: none. Thread-safety: pure functions.
 #pragma once
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "filter/bayes/token_store.h"
+#include "filter/bayes/tokenizer.h"
 
 namespace sluice::bayes {
 
@@ -28,6 +31,11 @@ struct ClassifierOptions {
   double unknown_prob = 0.5;  // Robinson x: the prior
   double min_dev = 0.3;       // ignore tokens with |f - 0.5| below this
   uint32_t max_clues = 0;     // strongest tokens used; 0 = all
+  // With token families given: at most family_cap clues (the strongest) of each family in
+  // capped_families (bit 1 << TokenFamily, tokenizer.h); 0 = no cap. A BayesModel sets both
+  // from the model's recorded options; these defaults are what a new model records.
+  uint32_t family_cap = TokenizerOptions{}.family_cap;
+  uint32_t capped_families = TokenizerOptions{}.capped_families;
 };
 
 struct Clue {
@@ -56,9 +64,10 @@ double LogChi2Q(double chi2, uint32_t k);
 // Combines the counts of one message's tokens. *clues (scratch, reused) ends up holding
 // the clues used; the first `ordered` of them (all by default) are the strongest, strongest
 // first. Scoring that shows no clues passes 0 and skips the sort. The result does not
-// depend on `ordered`.
+// depend on `ordered`. `families` is empty or parallel to `counts` (TokenList::families());
+// options.family_cap applies only when it is given.
 Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& totals,
                         const ClassifierOptions& options, std::vector<Clue>* clues,
-                        size_t ordered = SIZE_MAX);
+                        size_t ordered = SIZE_MAX, std::span<const uint8_t> families = {});
 
 }  // namespace sluice::bayes

@@ -48,7 +48,7 @@ std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, u
         counts[t].spam = it->second.spam - out.spam;
         counts[t].ham = it->second.ham - out.ham;
       }
-      const Classification c = Classify(counts, totals, options, &clues, /*ordered=*/0);
+      const Classification c = Classify(counts, totals, options, &clues, /*ordered=*/0, m.families);
       double score = c.probability;
       if (rank == CvRank::kMargin) score = c.ham_log_tail - c.spam_log_tail;
       if (rank == CvRank::kLogOdds) score = c.log_odds;

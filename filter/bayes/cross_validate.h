@@ -18,7 +18,8 @@
 namespace sluice::bayes {
 
 struct LabelledTokens {
-  std::vector<uint64_t> hashes;  // distinct
+  std::vector<uint64_t> hashes;   // distinct
+  std::vector<uint8_t> families;  // empty or parallel to hashes (TokenList::families())
   bool spam = false;
   std::string name;  // for reports
   int fold = -1;     // >= 0: this fold instead of index % folds

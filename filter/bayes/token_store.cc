@@ -4,7 +4,7 @@
 //   't' + hash (8 bytes, big-endian)  -> counts: int32 spam, int32 ham, uint32 day (LE)
 //   'd' + digest (16 bytes)           -> 's' or 'h': the class the message was learned as
 //   "Mtotals"                         -> counts record of message totals
-//   "Mformat"                         -> "hash=1 osb=N min=N max=N text=N"
+//   "Mformat"                         -> "hash=1 osb=N min=N max=N text=N ..." (options)
 // Counts records are changed only by merge operands in the same format holding signed
 // deltas; reads clamp negatives to zero.
 #include "filter/bayes/token_store.h"
@@ -112,7 +112,8 @@ std::string FormatString(const TokenizerOptions& o) {
   std::ostringstream out;
   out << "hash=" << kTokenHashVersion << " osb=" << o.osb_window << " min=" << o.min_word_chars
       << " max=" << o.max_word_chars << " text=" << o.max_text_bytes << " html=" << o.html_markup
-      << " allh=" << o.all_headers;
+      << " allh=" << o.all_headers << " skiprcvd=" << o.skip_received << " fcap=" << o.family_cap
+      << " fcapset=" << o.capped_families;
   return out.str();
 }
 
@@ -120,6 +121,11 @@ bool ParseFormat(const std::string& text, TokenizerOptions* o) {
   std::istringstream in(text);
   std::string field;
   uint32_t hash_version = 0;
+  // Models made before these options existed lack their fields: they keep scoring as they
+  // were made (nothing skipped, no cap), whatever today's defaults are.
+  o->skip_received = 0;
+  o->family_cap = 0;
+  o->capped_families = 0;
   while (in >> field) {
     const size_t eq = field.find('=');
     if (eq == std::string::npos) return false;
@@ -132,6 +138,9 @@ bool ParseFormat(const std::string& text, TokenizerOptions* o) {
     if (key == "text") o->max_text_bytes = value;
     if (key == "html") o->html_markup = value != 0;
     if (key == "allh") o->all_headers = value != 0;
+    if (key == "skiprcvd") o->skip_received = static_cast<uint32_t>(value);
+    if (key == "fcap") o->family_cap = static_cast<uint32_t>(value);
+    if (key == "fcapset") o->capped_families = static_cast<uint32_t>(value);
   }
   return hash_version == kTokenHashVersion;
 }

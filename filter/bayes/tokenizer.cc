@@ -440,6 +440,25 @@ HeaderKind KindOf(std::string_view name) {
   return name.starts_with("x-spam") ? HeaderKind::kNoWords : HeaderKind::kOther;
 }
 
+// The family of a header's tokens (the "hn:" name token included).
+TokenFamily FamilyOf(std::string_view name, HeaderKind kind) {
+  switch (kind) {
+    case HeaderKind::kReceived:
+      return kReceivedPath;
+    case HeaderKind::kAddress:
+      if (name == "to" || name == "cc") return kRecipients;
+      return name == "return-path" ? kReturnPath : kSender;
+    default:
+      break;
+  }
+  if (name.starts_with("list-") || name.starts_with("x-list") || name.starts_with("x-mailman") ||
+      name.starts_with("x-mailing-list") || name == "mailing-list" || name == "x-beenthere" ||
+      name == "x-loop" || name == "errors-to" || name == "precedence") {
+    return kListHeaders;
+  }
+  return kContent;
+}
+
 std::string Bucket(size_t n) {
   if (n <= 3) return std::to_string(n);
   if (n <= 6) return "4-6";
@@ -506,6 +525,8 @@ void TokenList::Clear() {
   active_ = std::min(active_, kMinSlots);
   hashes_.clear();
   texts_.clear();
+  families_.clear();
+  family_ = kContent;
   has_zero_ = false;
 }
 
@@ -544,6 +565,7 @@ bool TokenList::Insert(uint64_t hash) {
 bool TokenList::Add(uint64_t hash, std::string_view tag, std::string_view text) {
   if (!Insert(hash)) return false;
   hashes_.push_back(hash);
+  families_.push_back(family_);
   if (keep_text_) {
     std::string& t = texts_.emplace_back(tag);
     t.append(text);
@@ -564,8 +586,9 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
     for (const mime::Header& header : message.headers()) {
       const std::string_view value = header.value;
       AsciiLower(header.name, &name);  // compared below as plain strings: one fold per header
-      if (name.size() <= 40) emit.Token("hn:", name);
       const HeaderKind kind = KindOf(name);
+      out->set_family(FamilyOf(name, kind));
+      if (name.size() <= 40) emit.Token("hn:", name);
       switch (kind) {
         case HeaderKind::kSubject:
           emit.Words("s:", value, false);
@@ -575,8 +598,7 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
           emit.Addresses(tag, value);
           break;
         case HeaderKind::kReceived:
-          ++received;
-          emit.ReceivedHosts(value);
+          if (received++ >= options_.skip_received) emit.ReceivedHosts(value);
           break;
         case HeaderKind::kMessageId:
           if (const size_t at = value.rfind('@'); at != std::string_view::npos) {
@@ -613,6 +635,7 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
         emit.Token(tag, lower);
       }
     }
+    out->set_family(kContent);
     emit.Token("rcvd:count:", Bucket(received));
   }
 

@@ -5,7 +5,8 @@
 // header tokens (From/To/Reply-To addresses and domains, Received hosts, Message-ID
 // domain, X-Mailer, header names), URL hosts and path words, attachment names and types,
 // MIME structure and defects, and optionally sparse bigrams (OSB) of body words.
-// Each token is hashed once (token_hash.h) and a message's tokens are distinct.
+// Each token is hashed once (token_hash.h) and a message's tokens are distinct; each also
+// carries the family of the header it came from (TokenFamily), for capping correlated clues.
 //
 // The options are part of a trained model: the store records them at creation and
 // scoring uses the recorded ones, so train and score always tokenize alike.
@@ -25,6 +26,18 @@
 
 namespace sluice::bayes {
 
+// Where a token comes from, for capping correlated evidence (ClassifierOptions::family_cap).
+// Everything that is not one of the delivery-path families is kContent.
+enum TokenFamily : uint8_t {
+  kContent = 0,
+  kReceivedPath,  // Received hosts, domains, networks
+  kReturnPath,    // Return-Path addresses and domains
+  kRecipients,    // To, Cc
+  kSender,        // From, Sender, Reply-To
+  kListHeaders,   // List-*, X-Mailman-*, X-BeenThere, X-Loop, Errors-To, Precedence, ...
+  kTokenFamilies,
+};
+
 struct TokenizerOptions {
   uint32_t osb_window = 0;             // 0: no bigrams; N: pairs of body words up to N apart
   uint32_t min_word_chars = 2;         // shorter words are dropped
@@ -32,6 +45,18 @@ struct TokenizerOptions {
   size_t max_text_bytes = 256 * 1024;  // visible text tokenized per message
   bool html_markup = false;            // tag and attribute names of HTML parts ("html:font:color")
   bool all_headers = false;            // words of every header value, tagged "h:<name>:"
+  // Received headers at the top (the receiving side's own hops: its MTA, localhost,
+  // fetchmail) whose hosts are not tokenized: they say when and where mail was fetched,
+  // which changes over time whatever the class. They still count in "rcvd:count:".
+  uint32_t skip_received = 0;
+  // Combining, recorded with the model (the classifier's ClassifierOptions take them from
+  // it): at most family_cap clues, the strongest, of each TokenFamily in capped_families
+  // (bit 1 << family) enter the chi-square test; 0 = no cap. A mailing list's dozen headers
+  // are one piece of evidence ("came through this list"), not a dozen independent ones.
+  // Chosen on the training split (models/README.md): only the list headers are capped;
+  // capping the Received path or the addresses measured worse.
+  uint32_t family_cap = 1;
+  uint32_t capped_families = 1u << kListHeaders;
   bool operator==(const TokenizerOptions&) const = default;
 };
 
@@ -46,6 +71,10 @@ class TokenList {
   const std::vector<uint64_t>& hashes() const { return hashes_; }
   // Empty unless keep_text; else parallel to hashes().
   const std::vector<std::string>& texts() const { return texts_; }
+  // The TokenFamily of each token, parallel to hashes().
+  const std::vector<uint8_t>& families() const { return families_; }
+  // Tokens added from now on belong to `family`.
+  void set_family(TokenFamily family) { family_ = family; }
   size_t size() const { return hashes_.size(); }
   bool keep_text() const { return keep_text_; }
 
@@ -55,6 +84,8 @@ class TokenList {
   bool keep_text_;
   std::vector<uint64_t> hashes_;
   std::vector<std::string> texts_;
+  std::vector<uint8_t> families_;
+  TokenFamily family_ = kContent;
   // Open-addressing set of hashes (0 = empty) over the first active_ slots; the slots past
   // them are all 0. Every message starts small again, so one huge message does not leave
   // every later one probing (and missing the cache) all over a table sized for it.

@@ -45,7 +45,9 @@ struct BayesArgs {
   bool all_headers = bayes::TokenizerOptions{}.all_headers;
   uint32_t min_chars = bayes::TokenizerOptions{}.min_word_chars;
   uint32_t max_chars = bayes::TokenizerOptions{}.max_word_chars;
+  uint32_t skip_received = bayes::TokenizerOptions{}.skip_received;
   bayes::ClassifierOptions classifier;
+  std::vector<std::string> cap_families;  // cv: names, replacing the default set
   // metrics
   std::string rank = "probability";
   uint32_t show_errors = 0;
@@ -65,6 +67,17 @@ std::string DbOf(const BayesArgs& args, const Globals& globals, int* exit_code) 
     return "";
   }
   return config->scoring.bayes_db;
+}
+
+// The TokenFamily a `--cap-families` name stands for; 0 for "none", -1 if unknown.
+int FamilyNamed(const std::string& name) {
+  if (name == "none") return bayes::kContent;
+  if (name == "received") return bayes::kReceivedPath;
+  if (name == "return-path") return bayes::kReturnPath;
+  if (name == "recipients") return bayes::kRecipients;
+  if (name == "sender") return bayes::kSender;
+  if (name == "list") return bayes::kListHeaders;
+  return -1;
 }
 
 void PrintMetrics(const char* label, const bayes::Metrics& m, double threshold) {
@@ -95,9 +108,11 @@ int Stats(const BayesArgs& args, const Globals& globals) {
   std::printf("digests:       %" PRIu64 "\n", stats->messages);
   std::printf("tokens:        %" PRIu64 "\n", stats->tokens);
   std::printf("disk bytes:    %" PRIu64 "\n", stats->disk_bytes);
-  std::printf("tokenizer:     osb=%u min_chars=%u max_chars=%u max_text_bytes=%zu\n",
-              stats->tokenizer.osb_window, stats->tokenizer.min_word_chars,
-              stats->tokenizer.max_word_chars, stats->tokenizer.max_text_bytes);
+  std::printf(
+      "tokenizer:     osb=%u min_chars=%u max_chars=%u max_text_bytes=%zu skip_received=%u "
+      "family_cap=%u\n",
+      stats->tokenizer.osb_window, stats->tokenizer.min_word_chars, stats->tokenizer.max_word_chars,
+      stats->tokenizer.max_text_bytes, stats->tokenizer.skip_received, stats->tokenizer.family_cap);
   return 0;
 }
 
@@ -178,6 +193,22 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   tokenizer_options.html_markup = args.html_markup;
   tokenizer_options.all_headers = args.all_headers;
   tokenizer_options.max_word_chars = args.max_chars;
+  tokenizer_options.skip_received = args.skip_received;
+  bayes::ClassifierOptions classifier = args.classifier;
+  if (!args.cap_families.empty()) {
+    classifier.capped_families = 0;
+    for (const std::string& name : args.cap_families) {
+      const int family = FamilyNamed(name);
+      if (family < 0) {
+        std::fprintf(stderr,
+                     "sluice bayes cv: unknown family \"%s\" (received, return-path, "
+                     "recipients, sender, list, none)\n",
+                     name.c_str());
+        return 2;
+      }
+      classifier.capped_families |= family == 0 ? 0u : 1u << family;
+    }
+  }
   const bayes::Tokenizer tokenizer(tokenizer_options);
   mime::Parser parser(config->scoring.limits);
   bayes::TokenList tokens;
@@ -213,7 +244,7 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
               for (const RuleHit& hit : hits) sum += hit.score;
               rule_scores[name] = sum;
             }
-            messages.push_back({tokens.hashes(), spam, name});
+            messages.push_back({tokens.hashes(), tokens.families(), spam, name});
           },
           [](const std::string& name, const std::string& error) {
             std::fprintf(stderr, "sluice bayes cv: skipped %s: %s\n", name.c_str(), error.c_str());
@@ -251,7 +282,7 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   if (args.rank == "log-odds") rank = bayes::CvRank::kLogOdds;
   if (args.rank == "blend") rank = bayes::CvRank::kBlend;
   std::vector<bayes::Classification> details;
-  auto scored = bayes::CrossValidate(mixed, args.holdout_last > 0 ? 1 : args.folds, args.classifier,
+  auto scored = bayes::CrossValidate(mixed, args.holdout_last > 0 ? 1 : args.folds, classifier,
                                      rank, &details);
   if (args.holdout_last > 0) {
     std::vector<bayes::Scored> kept;
@@ -285,11 +316,12 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
     }
     std::fclose(out);
   }
-  char label[96];
-  std::snprintf(label, sizeof label, "osb=%u h%d%d w=%u-%u s=%.3g x=%.3g md=%.3g mc=%u", args.osb,
-                args.html_markup, args.all_headers, args.min_chars, args.max_chars,
-                args.classifier.strength, args.classifier.unknown_prob, args.classifier.min_dev,
-                args.classifier.max_clues);
+  char label[128];
+  std::snprintf(
+      label, sizeof label, "osb=%u h%d%d w=%u-%u s=%.3g x=%.3g md=%.3g mc=%u sr=%u fc=%u/%x",
+      args.osb, args.html_markup, args.all_headers, args.min_chars, args.max_chars,
+      classifier.strength, classifier.unknown_prob, classifier.min_dev, classifier.max_clues,
+      args.skip_received, classifier.family_cap, classifier.capped_families);
   PrintMetrics(label, bayes::Evaluate(scored, args.threshold), args.threshold);
   // Rules + Bayes at the configured spam threshold, for choosing the Bayes weight.
   const double spam_threshold = config->scoring.thresholds.SpamThreshold();
@@ -381,6 +413,12 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
   cv->add_option("--unknown", args->classifier.unknown_prob, "Robinson x");
   cv->add_option("--min-dev", args->classifier.min_dev, "ignore |f-0.5| below this");
   cv->add_option("--max-clues", args->classifier.max_clues, "strongest tokens used (0 = all)");
+  cv->add_option("--skip-received", args->skip_received, "top Received headers not tokenized");
+  cv->add_option("--family-cap", args->classifier.family_cap,
+                 "clues kept per capped header family (0 = all)");
+  cv->add_option("--cap-families", args->cap_families,
+                 "families capped: received, return-path, recipients, sender, list, none")
+      ->delimiter(',');
   cv->add_option("--threshold", args->threshold, "probability counted as spam (0.5)");
   cv->add_option("--rank", args->rank, "rank by probability (default), margin or log-odds")
       ->check(CLI::IsMember({"probability", "margin", "log-odds", "blend"}));

@@ -145,5 +145,53 @@ TEST_F(BayesModelTest, ModelAppearsWhenTrainedLater) {
   EXPECT_TRUE(model->available()) << model->status();
 }
 
+// A mailing list's headers, all seen in ham only, enter a new model's verdict as one clue
+// (the recorded list cap); a model made without the cap counts every one of them.
+std::string ListMail(const std::string& subject, const std::string& body) {
+  return "List-Id: <talk.lists.example.org>\r\nList-Post: <mailto:talk@lists.example.org>\r\n"
+         "List-Unsubscribe: <mailto:leave@lists.example.org>\r\nList-Help: <mailto:help@x>\r\n"
+         "X-Mailman-Version: 2.0\r\nPrecedence: bulk\r\nErrors-To: owner@lists.example.org\r\n" +
+         Mail(subject, body);
+}
+
+size_t ListClues(const BayesOutcome& out) {
+  size_t n = 0;
+  for (const auto& [token, p] : out.top_tokens) {
+    n += token.starts_with("hn:list-") || token.starts_with("hn:x-mailman") ||
+         token.starts_with("hv:list-id") || token.starts_with("hn:precedence") ||
+         token.starts_with("hv:precedence") || token.starts_with("hn:errors-to");
+  }
+  return n;
+}
+
+TEST_F(BayesModelTest, ListHeadersCountAsOneClueInANewModel) {
+  for (uint32_t cap : {1u, 0u}) {
+    fs::remove_all(db_);
+    {
+      TokenizerOptions options;
+      options.family_cap = cap;
+      auto trainer = Trainer::Open(db_, options);
+      ASSERT_TRUE(trainer.ok());
+      mime::Parser parser;
+      for (int i = 0; i < 20; ++i) {
+        const std::string spam = Spam(i), ham = ListMail("notes " + std::to_string(i), "see you");
+        ASSERT_TRUE((*trainer)->Learn(parser.Parse(spam), spam, true, false).ok());
+        ASSERT_TRUE((*trainer)->Learn(parser.Parse(ham), ham, false, false).ok());
+      }
+    }
+    BayesOptions options;
+    options.top_tokens = 100;
+    auto model = BayesModel::Open(db_, options);
+    ASSERT_TRUE(model->available()) << model->status();
+    const BayesOutcome out =
+        ClassifyText(*model, ListMail("cheap meds", "buy cheap viagra pills online now"), true);
+    if (cap == 1) {
+      EXPECT_EQ(ListClues(out), 1u);
+    } else {
+      EXPECT_GE(ListClues(out), 7u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluice::bayes

@@ -9,6 +9,7 @@
 
 #include "filter/bayes/cross_validate.h"
 #include "filter/bayes/metrics.h"
+#include "filter/bayes/tokenizer.h"
 
 namespace sluice::bayes {
 namespace {
@@ -199,6 +200,61 @@ TEST(ClassifierTest, MaxCluesKeepsTheStrongest) {
   ASSERT_EQ(clues.size(), 2u);
   EXPECT_TRUE((clues[0].index == 0 && clues[1].index == 2) ||
               (clues[0].index == 2 && clues[1].index == 0));
+}
+
+// Ten clues of one capped family (a mailing list's headers) count as the cap's strongest;
+// content clues and families within the cap or not capped are untouched, and without
+// families the cap does nothing.
+TEST(ClassifierTest, FamilyCapKeepsEachFamilysStrongest) {
+  const ModelTotals totals{100, 100};
+  std::vector<TokenCounts> counts;
+  std::vector<uint8_t> families;
+  for (int i = 0; i < 10; ++i) {  // one hammy list, ten correlated headers
+    counts.push_back({0, static_cast<uint32_t>(20 + i), 0});
+    families.push_back(kListHeaders);
+  }
+  for (int i = 0; i < 4; ++i) {  // spammy content
+    counts.push_back({30, 0, 0});
+    families.push_back(kContent);
+  }
+  counts.push_back({0, 40, 0});  // one hammy recipient: below the cap
+  families.push_back(kRecipients);
+  std::vector<Clue> clues;
+  ClassifierOptions options;
+  options.family_cap = 0;
+  const auto uncapped = Classify(counts, totals, options, &clues, SIZE_MAX, families);
+  EXPECT_EQ(uncapped.clues_used, 15u);
+  EXPECT_LT(uncapped.probability, 0.5);  // the list outvotes the content
+  options.family_cap = 2;
+  const auto capped = Classify(counts, totals, options, &clues, SIZE_MAX, families);
+  ASSERT_EQ(capped.clues_used, 7u);
+  std::vector<uint32_t> kept;
+  for (const Clue& clue : clues) kept.push_back(clue.index);
+  std::sort(kept.begin(), kept.end());
+  // The list's two strongest headers (most ham), all content, the recipient.
+  EXPECT_EQ(kept, (std::vector<uint32_t>{8, 9, 10, 11, 12, 13, 14}));
+  EXPECT_GT(capped.probability, 0.5);
+  // Same as classifying only the kept clues.
+  std::vector<TokenCounts> only;
+  for (uint32_t i : kept) only.push_back(counts[i]);
+  const auto direct = Classify(only, totals, ClassifierOptions{}, &clues);
+  EXPECT_DOUBLE_EQ(capped.probability, direct.probability);
+  EXPECT_DOUBLE_EQ(capped.log_odds, direct.log_odds);
+  // No families given: no cap.
+  EXPECT_EQ(Classify(counts, totals, options, &clues).clues_used, 15u);
+  // A family outside capped_families is not capped; once in it, it is.
+  std::vector<uint8_t> path(families.size(), kContent);
+  for (int i = 0; i < 10; ++i) path[i] = kReceivedPath;
+  EXPECT_EQ(Classify(counts, totals, options, &clues, SIZE_MAX, path).clues_used, 15u);
+  options.capped_families |= 1u << kReceivedPath;
+  EXPECT_EQ(Classify(counts, totals, options, &clues, SIZE_MAX, path).clues_used, 7u);
+}
+
+// What a new model records: the list headers capped to one clue, nothing else.
+TEST(ClassifierTest, DefaultCapIsOneListClue) {
+  const ClassifierOptions options;
+  EXPECT_EQ(options.family_cap, 1u);
+  EXPECT_EQ(options.capped_families, 1u << kListHeaders);
 }
 
 TEST(MetricsTest, PerfectAndInvertedRankings) {

@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <rocksdb/db.h>
+
+#include "filter/bayes/token_hash.h"
 #include "filter/bayes/token_table.h"
 
 namespace sluice::bayes {
@@ -116,6 +119,30 @@ TEST_F(TokenStoreTest, TokenizerOptionsAreRecordedAtCreation) {
   auto stats = reopened->Stats();
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->tokenizer.osb_window, 3u);
+}
+
+// A new model records today's combining options (the list-header cap); a model made before
+// they existed has no such fields and keeps scoring as it was made: nothing skipped, no cap.
+TEST_F(TokenStoreTest, ModelsWithoutCapFieldsKeepNoCap) {
+  { auto store = OpenTrainer(); }
+  {
+    auto recorded = OpenTrainer();
+    EXPECT_EQ(recorded->tokenizer_options().family_cap, 1u);
+    EXPECT_EQ(recorded->tokenizer_options().capped_families, 1u << kListHeaders);
+  }
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), db_, &raw).ok());
+    const std::string old_format = "hash=" + std::to_string(kTokenHashVersion) +
+                                   " osb=0 min=2 max=24 text=262144 html=0 allh=0";
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "Mformat", old_format).ok());
+    delete raw;
+  }
+  auto old = TokenStore::OpenForScoring(db_);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ((*old)->tokenizer_options().family_cap, 0u);
+  EXPECT_EQ((*old)->tokenizer_options().capped_families, 0u);
+  EXPECT_EQ((*old)->tokenizer_options().skip_received, 0u);
 }
 
 TEST_F(TokenStoreTest, SecondTrainerIsToldTheStoreIsLocked) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "filter/bayes/token_hash.h"
@@ -261,6 +262,74 @@ TEST(TokenizerTest, ReceivedHostsAndNetworks) {
                                 "rcvd:" + std::string(77, 'k') + ".com", "rcvd:from"}) {
     EXPECT_FALSE(texts.count(t)) << t;
   }
+}
+
+// skip_received leaves out the hosts of the top Received headers (the receiving side's
+// own hops) and keeps those below; the count still counts them all.
+TEST(TokenizerTest, SkipReceivedDropsOnlyTheTopHops) {
+  const auto message = MakeMessage({{"Received", "from localhost by mx.local.example"},
+                                    {"Received", "from pop.isp.example by localhost (fetchmail)"},
+                                    {"Received", "from list.example.org by pop.isp.example"},
+                                    {"Received", "from [10.9.8.7] by list.example.org"}},
+                                   "");
+  TokenizerOptions options;
+  auto all = Texts(message, options);
+  options.skip_received = 2;
+  auto skipped = Texts(message, options);
+  for (const char* t : {"rcvd:mx.local.example", "rcvd:dom:local.example"}) {
+    EXPECT_TRUE(all.count(t)) << t;
+    EXPECT_FALSE(skipped.count(t)) << t;
+  }
+  for (const char* t :
+       {"rcvd:list.example.org", "rcvd:pop.isp.example", "rcvd:10.9.8.7", "rcvd:net:10.9"}) {
+    EXPECT_TRUE(skipped.count(t)) << t;
+  }
+  EXPECT_TRUE(skipped.count("rcvd:count:4-6"));
+  options.skip_received = 9;
+  for (const std::string& t : Texts(message, options)) {
+    EXPECT_TRUE(!t.starts_with("rcvd:") || t.starts_with("rcvd:count:")) << t;
+  }
+}
+
+// Every token carries the family of the header it came from: delivery-path headers by
+// kind, everything else (body, subject, URLs, other headers) is content.
+TEST(TokenizerTest, TokensCarryTheirHeaderFamily) {
+  const auto message =
+      MakeMessage({{"Received", "from relay.example.net ([10.1.2.3]) by mx.example.com"},
+                   {"Return-Path", "<bounce@lists.example.org>"},
+                   {"To", "Ann <ann@example.com>"},
+                   {"From", "Bob <bob@example.net>"},
+                   {"List-Unsubscribe", "<mailto:leave@lists.example.org>"},
+                   {"Precedence", "bulk"},
+                   {"Subject", "hello"},
+                   {"X-Mailer", "Mutt"}},
+                  "body words http");
+  TokenList tokens(true);
+  Tokenizer().Tokenize(message, &tokens);
+  ASSERT_EQ(tokens.families().size(), tokens.size());
+  std::map<std::string, int> family;
+  for (size_t i = 0; i < tokens.size(); ++i) family[tokens.texts()[i]] = tokens.families()[i];
+  const std::map<std::string, int> want = {
+      {"rcvd:relay.example.net", kReceivedPath},
+      {"rcvd:net:10.1", kReceivedPath},
+      {"hn:received", kReceivedPath},
+      {"return-path:addr:bounce@lists.example.org", kReturnPath},
+      {"to:addr:ann@example.com", kRecipients},
+      {"to:w:ann", kRecipients},
+      {"from:dom:example.net", kSender},
+      {"hn:list-unsubscribe", kListHeaders},
+      {"hv:precedence:bulk", kListHeaders},
+      {"s:hello", kContent},
+      {"xm:mutt", kContent},
+      {"rcvd:count:1", kContent},
+      {"body", kContent},
+  };
+  for (const auto& [text, f] : want) {
+    ASSERT_TRUE(family.count(text)) << text;
+    EXPECT_EQ(family[text], f) << text;
+  }
+  tokens.Clear();
+  EXPECT_TRUE(tokens.families().empty());
 }
 
 TEST(TokenizerTest, EmptyMessageYieldsFewTokens) {
