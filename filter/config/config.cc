@@ -128,6 +128,23 @@ class Loader {
     return static_cast<uint32_t>(v);
   }
 
+  // Text that goes on one line of the SMTP dialogue or into a header: a control character
+  // (e.g. the newline a YAML folded scalar `>` ends with) would split the reply or the
+  // header, and the client would read the next reply out of step. `allow_space` false for
+  // a host name.
+  std::string OneLine(const YAML::Node& node, const std::string& key, bool allow_space = true) {
+    std::string text = Scalar<std::string>(node, key);
+    for (unsigned char c : text) {
+      if (c < 0x20 || c == 0x7f || (!allow_space && c == ' ')) {
+        Fail(name_, node, key,
+             allow_space ? "must be one line without control characters (a folded `>` or "
+                           "literal `|` YAML string ends with a newline: use a quoted one)"
+                         : "must be one word without spaces or control characters");
+      }
+    }
+    return text;
+  }
+
   std::string Path(const YAML::Node& node, const std::string& key) {
     return ResolvePath(Scalar<std::string>(node, key), base_);
   }
@@ -218,9 +235,9 @@ class Loader {
       Section s(name_, n, p);
       s.On("add", [&](auto& v, auto& k) { c.headers.add_headers = Scalar<bool>(v, k); });
       s.On("on_ham", [&](auto& v, auto& k) { c.headers.add_status_on_ham = Scalar<bool>(v, k); });
-      s.On("subject_tag", [&](auto& v, auto& k) { c.headers.subject_tag = Scalar<std::string>(v, k); });
-      s.On("reject_text", [&](auto& v, auto& k) { c.headers.reject_text = Scalar<std::string>(v, k); });
-      s.On("tempfail_text", [&](auto& v, auto& k) { c.headers.tempfail_text = Scalar<std::string>(v, k); });
+      s.On("subject_tag", [&](auto& v, auto& k) { c.headers.subject_tag = OneLine(v, k); });
+      s.On("reject_text", [&](auto& v, auto& k) { c.headers.reject_text = OneLine(v, k); });
+      s.On("tempfail_text", [&](auto& v, auto& k) { c.headers.tempfail_text = OneLine(v, k); });
       s.Run();
     });
     top.On("milter", [&](const YAML::Node& n, const std::string& p) { LoadMilter(n, p, c.milter); });
@@ -298,7 +315,7 @@ class Loader {
     s.On("downstream", [&](auto& v, auto& k) { m.downstream = HostPort(v, k); });
     s.On("allowed_networks", [&](auto& v, auto& k) { m.allowed_networks = Networks(v, k); });
     s.On("xforward_hosts", [&](auto& v, auto& k) { m.xforward_hosts = Networks(v, k); });
-    s.On("hostname", [&](auto& v, auto& k) { m.hostname = Scalar<std::string>(v, k); });
+    s.On("hostname", [&](auto& v, auto& k) { m.hostname = OneLine(v, k, /*allow_space=*/false); });
     s.On("max_message_bytes", [&](auto& v, auto& k) { m.max_message_bytes = Size(v, k); });
     s.On("max_recipients", [&](auto& v, auto& k) { m.max_recipients = Count32(v, k, 1); });
     s.On("max_connections", [&](auto& v, auto& k) { m.max_connections = Count32(v, k, 1); });

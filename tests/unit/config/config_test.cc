@@ -101,6 +101,27 @@ TEST(ConfigTest, ThirtyTwoBitSettingsAreRangeChecked) {
   EXPECT_EQ(edge->milter.timeout_s, 0u);  // libmilter's default
 }
 
+// Reply texts, the subject tag and the host name go on one line of the SMTP dialogue or a
+// header: a newline (which a YAML folded `>` string ends with) used to reach the wire.
+TEST(ConfigTest, TextsThatGoOnTheWireAreOneLine) {
+  auto folded =
+      ParseConfig("headers:\n  reject_text: >\n    Rejected as spam, see\n    the FAQ\n", "c.yaml");
+  ASSERT_FALSE(folded.ok());
+  EXPECT_EQ(folded.status().message().rfind("c.yaml:2: headers.reject_text: must be one line", 0),
+            0u)
+      << folded.status().message();
+  EXPECT_FALSE(ParseConfig("headers:\n  tempfail_text: \"later\\r\\nnow\"\n", "c.yaml").ok());
+  EXPECT_FALSE(ParseConfig("headers:\n  subject_tag: \"[SPAM]\\n\"\n", "c.yaml").ok());
+  EXPECT_FALSE(ParseConfig("smtp:\n  hostname: mx example\n", "c.yaml").ok());
+  auto good = ParseConfig(
+      "headers:\n  reject_text: \"Rejected: 100% spam\"\n  subject_tag: \"*** SPAM ***\"\n"
+      "smtp:\n  hostname: mx.example.org\n",
+      "c.yaml");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->headers.reject_text, "Rejected: 100% spam");
+  EXPECT_EQ(good->headers.subject_tag, "*** SPAM ***");
+}
+
 TEST(ConfigTest, UnknownActionAndBadValue) {
   auto bad_action = ParseConfig("scoring:\n  actions:\n    bounce: 3\n", "c.yaml");
   ASSERT_FALSE(bad_action.ok());
