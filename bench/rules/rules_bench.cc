@@ -146,10 +146,14 @@ std::shared_ptr<const RuleSet> Shipped() {
 
 std::shared_ptr<const RuleSet> Generated() {
   static auto set = [] {
-    std::string path = std::filesystem::temp_directory_path() / "sluice-bench-rules-2000.yaml";
+    // $SLUICE_BENCH_KEEP_GENERATED names a file to keep the set in (for same_excerpts.sh).
+    const char* keep = std::getenv("SLUICE_BENCH_KEEP_GENERATED");
+    std::string path =
+        keep ? std::string(keep)
+             : std::string(std::filesystem::temp_directory_path() / "sluice-bench-rules-2000.yaml");
     std::ofstream(path) << GeneratedRuleFile();
     auto loaded = Load(path);
-    std::filesystem::remove(path);
+    if (!keep) std::filesystem::remove(path);
     return loaded;
   }();
   return set;
