@@ -53,11 +53,22 @@ class FileScoreLog final : public ScoreLog {
   void Write(LogRecord record) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (queue_.size() >= kMaxQueued) {
+        // The writer is stuck on the file: the mail must not wait, nor grow the daemon
+        // without bound. Counted; the writer reports it.
+        ++dropped_;
+        return;
+      }
       queue_.push_back(std::move(record));
       ++queued_;
       if (!writer_idle_) return;  // busy or lingering: it looks at the queue by itself
     }
     wake_.notify_one();
+  }
+
+  uint64_t dropped() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return dropped_;
   }
 
   void Reopen() override {
@@ -85,6 +96,15 @@ class FileScoreLog final : public ScoreLog {
       writer_idle_ = true;
       wake_.wait(lock, [&] { return stopping_ || reopen_ || !queue_.empty(); });
       writer_idle_ = false;
+      if (dropped_ > dropped_reported_) {
+        const uint64_t dropped = dropped_reported_ = dropped_;
+        lock.unlock();  // stderr may block too; writers must not wait for it
+        std::fprintf(stderr,
+                     "sluice: score log: %s blocks; %llu record(s) dropped so far (at most %zu "
+                     "wait)\n",
+                     path_.c_str(), static_cast<unsigned long long>(dropped), kMaxQueued);
+        lock.lock();
+      }
       const bool wrote = !queue_.empty();
       if (wrote) {
         batch_.swap(queue_);
@@ -157,13 +177,15 @@ class FileScoreLog final : public ScoreLog {
   bool failing_ = false;
   bool torn_ = false;  // the file may end in a partial line (a write was cut short)
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable done_;
   std::deque<LogRecord> queue_;
   std::deque<LogRecord> batch_;  // writer thread only
   std::string text_;             // writer thread only
   uint64_t queued_ = 0;
+  uint64_t dropped_ = 0;           // records refused while kMaxQueued waited
+  uint64_t dropped_reported_ = 0;  // writer thread: what stderr has been told
   int flush_waiters_ = 0;
   bool writer_idle_ = false;  // waiting for work: the next Write() must wake it
   uint64_t written_ = 0;

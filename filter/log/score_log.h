@@ -5,7 +5,9 @@
 // reopen the file by name. The destructor flushes what is queued.
 //
 // Failure: Open fails if the file cannot be opened for append. Later write errors are
-// counted and reported on stderr once, never thrown.
+// counted and reported on stderr once, never thrown. Memory is bounded: when the file
+// blocks (a hung NFS mount, a FIFO nobody reads) and kMaxQueued records wait, further
+// records are dropped and counted (dropped()), reported on stderr once per streak.
 // Thread-safety: Write() and Reopen() may be called from any thread.
 #pragma once
 
@@ -50,10 +52,15 @@ class ScoreLog {
  public:
   static Result<std::unique_ptr<ScoreLog>> Open(const std::string& path);
   virtual ~ScoreLog() = default;
+  // Records waiting for the writer at most; more are dropped, not queued.
+  static constexpr size_t kMaxQueued = 10000;
+
   virtual void Write(LogRecord record) = 0;
   virtual void Reopen() = 0;
   // Blocks until everything queued so far is written (tests, shutdown).
   virtual void Flush() = 0;
+  // Records dropped so far because kMaxQueued were already waiting.
+  virtual uint64_t dropped() const = 0;
 };
 
 }  // namespace sluice

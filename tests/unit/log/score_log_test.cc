@@ -1,8 +1,10 @@
 // score_log_test.cc - the score log writer: line format, concurrency, reopen, failure.
 #include "filter/log/score_log.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -186,6 +188,42 @@ TEST_F(ScoreLogTest, LineAfterAWriteCutShortByAFullDiskStartsOnItsOwnLine) {
   auto f = ParseLogLine(lines.front());
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->queue_id, "FIRST");
+}
+
+// A log file that blocks (a hung NFS mount; here a FIFO nobody reads yet) must not grow
+// the daemon without bound: past kMaxQueued waiting records, more are dropped and counted,
+// and everything not dropped still arrives, whole, once the file moves again.
+TEST_F(ScoreLogTest, BlockedFileDropsPastTheQueueBoundAndDeliversTheRest) {
+  const fs::path path = dir_ / "score.fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const int reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);  // lets Open() succeed
+  ASSERT_GE(reader, 0);
+  auto log = ScoreLog::Open(path.string());
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  const size_t total = ScoreLog::kMaxQueued * 3;
+  for (size_t i = 0; i < total; ++i) (*log)->Write(Sample());  // the pipe fills at ~64 KB
+  const uint64_t dropped = (*log)->dropped();
+  EXPECT_GT(dropped, 0u);
+  EXPECT_LT(dropped, total);
+  // Drain the pipe while the log writes the rest and closes.
+  std::string received;
+  std::thread drain([&] {
+    ::fcntl(reader, F_SETFL, 0);  // blocking reads until the writer closes
+    char buf[65536];
+    for (;;) {
+      const ssize_t n = ::read(reader, buf, sizeof buf);
+      if (n <= 0) break;
+      received.append(buf, static_cast<size_t>(n));
+    }
+  });
+  log->reset();  // flushes what was queued, closes the FIFO: the reader sees EOF
+  drain.join();
+  ::close(reader);
+  size_t lines = 0;
+  for (size_t at = 0; (at = received.find('\n', at)) != std::string::npos; ++at) ++lines;
+  EXPECT_EQ(lines, total - dropped);
+  const std::string first = received.substr(0, received.find('\n'));
+  EXPECT_TRUE(ParseLogLine(first).ok()) << first;
 }
 
 TEST_F(ScoreLogTest, OpenFailsOnMissingDirectory) {
