@@ -124,6 +124,14 @@ int Serve(const Globals& globals, const ServeArgs& args) {
   }
   SayWarnings(**engine);
   if (args.check) {
+    // The proxy's own files (TLS certificate and key, downstream CA) too: `--check` before
+    // a reload must not pass what the reload would refuse.
+    if (config->smtp.enabled) {
+      if (Status st = smtp::Proxy::Check(*config); !st.ok()) {
+        Say("cannot start SMTP proxy: " + st.ToString());
+        return 1;
+      }
+    }
     std::printf("config %s: ok\n", config->source.c_str());
     return 0;
   }

@@ -273,6 +273,16 @@ void ProxyImpl::Stop() {
 
 }  // namespace
 
+Status Proxy::Check(const Config& config) {
+  auto settings = BuildSettings(config);
+  if (!settings.ok()) return settings.status();
+  std::string host, port;
+  if (!SplitHostPort(config.smtp.listen, &host, &port)) {
+    return Status::Invalid("smtp.listen: expected HOST:PORT, got '" + config.smtp.listen + "'");
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Proxy>> Proxy::Start(const Config& config, EngineHolder* engines,
                                             ScoreLog* log) {
   auto proxy = std::make_unique<ProxyImpl>(engines, log);

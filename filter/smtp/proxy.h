@@ -33,6 +33,9 @@ class Proxy {
   // must outlive the proxy.
   static Result<std::unique_ptr<Proxy>> Start(const Config& config, EngineHolder* engines,
                                               ScoreLog* log);
+  // What Start() and Reload() would refuse in `config`'s smtp section (networks, addresses,
+  // TLS certificate and key, downstream CA), without binding anything: `serve --check`.
+  static Status Check(const Config& config);
   virtual ~Proxy() = default;
   // Settings for new sessions (sessions in progress keep theirs). The listen address is
   // not rebound on reload. Returns non-ok, and changes nothing, when the settings cannot be
