@@ -226,6 +226,49 @@ def tls(port, subject="over tls", body="tls body"):
                       message(subject.encode(), body.encode() + b"\r\n"))
 
 
+def wait_for_text(path, text, seconds=20):
+    for _ in range(seconds * 10):
+        try:
+            with open(path, "rb") as f:
+                if text in f.read():
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def reload_mid_session(port, pid, err_file):
+    """SIGHUP while a transaction is open: the session goes on, delivers, and goes on again."""
+    s = Session(port)
+    expect(s, "greeting", s.reply()[0], 220)
+    expect(s, "EHLO", s.cmd(b"EHLO client.test"), 250)
+    expect(s, "MAIL", s.cmd(b"MAIL FROM:<alice@example.org>"), 250)
+    expect(s, "RCPT", s.cmd(b"RCPT TO:<bob@smtpsink.test>"), 250)
+    os.kill(int(pid), signal.SIGHUP)
+    expect(s, "reloaded (in the daemon's stderr)", wait_for_text(err_file, b"reloaded"), True)
+    expect(s, "DATA after the reload", s.cmd(b"DATA"), 354)
+    s.send(message(b"across a reload", b"sent while sluice reloaded\r\n") + b".\r\n")
+    expect(s, "end of data", s.reply()[0], 250)
+    expect(s, "MAIL on the same session", s.cmd(b"MAIL FROM:<alice@example.org>"), 250)
+    expect(s, "RCPT", s.cmd(b"RCPT TO:<bob@smtpsink.test>"), 250)
+    expect(s, "DATA", s.cmd(b"DATA"), 354)
+    s.send(message(b"after the reload", b"second message after reload\r\n") + b".\r\n")
+    expect(s, "end of data", s.reply()[0], 250)
+    expect(s, "QUIT", s.cmd(b"QUIT"), 221)
+
+
+def idle_at_stop(port, pid):
+    """SIGTERM while the client sits between transactions: it is told 421 4.3.2 at once."""
+    s = Session(port, timeout=8)
+    expect(s, "greeting", s.reply()[0], 220)
+    expect(s, "EHLO", s.cmd(b"EHLO client.test"), 250)
+    os.kill(int(pid), signal.SIGTERM)
+    code, text = s.reply()
+    expect(s, "reply to an idle client at stop", code, 421)
+    expect(s, "says why", b"4.3.2" in text, True)
+
+
 def main():
     scenario, port = sys.argv[1], int(sys.argv[2])
     globals()[scenario](port, *sys.argv[3:])
