@@ -192,6 +192,10 @@ Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& 
   if (!cache_owner) cache_owner = std::make_unique<EvidenceCache>();
   EvidenceCache& cache = *cache_owner;
   clues->clear();
+  // Each clue's two logarithms by token index, for the sums redone after a cut: the very
+  // doubles the cache gave (std::log of the same clamped f), with no logarithm recomputed.
+  thread_local std::vector<std::array<double, 2>> clue_logs;
+  if (clue_logs.size() < counts.size()) clue_logs.resize(counts.size());
   // Summed in token order as the clues are found: the order the loop below uses when no
   // max_clues cut reorders them.
   double sum_log_ham = 0, sum_log_spam = 0;
@@ -200,6 +204,7 @@ Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& 
     const Evidence& e = cache.Get(counts[i], totals, options);
     if (!IsClue(e.f, options)) continue;
     clues->push_back({static_cast<uint32_t>(i), e.f});
+    clue_logs[i] = {e.log_f, e.log_1mf};
     sum_log_ham += e.log_f;
     sum_log_spam += e.log_1mf;
   }
@@ -219,8 +224,8 @@ Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& 
   if (dropped) {
     sum_log_ham = sum_log_spam = 0;
     for (const Clue& clue : *clues) {
-      sum_log_ham += std::log(Clamped(clue.prob));
-      sum_log_spam += std::log1p(-Clamped(clue.prob));
+      sum_log_ham += clue_logs[clue.index][0];
+      sum_log_spam += clue_logs[clue.index][1];
     }
   }
 

@@ -57,6 +57,30 @@ constexpr std::array<ByteClass, 256> MakeByteClasses() {
 }
 constexpr std::array<ByteClass, 256> kByteClass = MakeByteClasses();
 
+// The FNV state after a constant tag (token_hash.h's HashContinue from kFnvOffset), worked
+// out at compile time so that a token's hash costs only its text's bytes.
+constexpr uint64_t TagState(std::string_view tag) {
+  uint64_t state = kFnvOffset;
+  for (const char c : tag) {
+    state ^= static_cast<unsigned char>(c);
+    state *= kFnvPrime;
+  }
+  return state;
+}
+constexpr uint64_t kRcvdState = TagState("rcvd:");
+constexpr uint64_t kRcvdNetState = TagState("rcvd:net:");
+constexpr uint64_t kRcvdDomState = TagState("rcvd:dom:");
+constexpr uint64_t kUrlPathState = TagState("url:p:");
+
+// TokenHash(tag, text folded to ASCII lower case) from the tag's state, folding on the fly.
+uint64_t FoldedHash(uint64_t tag_state, std::string_view text) {
+  for (const char c : text) {
+    tag_state ^= kByteClass[static_cast<unsigned char>(c)].lower;
+    tag_state *= kFnvPrime;
+  }
+  return HashFinish(tag_state);
+}
+
 void AsciiLower(std::string_view in, std::string* out) {
   out->assign(in);
   for (char& c : *out) {
@@ -264,6 +288,10 @@ class Emitter {
           word.find('@') != std::string_view::npos) {
         continue;
       }
+      if (!out_->keep_text()) {
+        HostHashes(word);
+        continue;
+      }
       // Folded and tested for "digits and dots only" in one pass.
       folded_.resize(word.size());
       bool numeric = true;
@@ -288,6 +316,36 @@ class Emitter {
         if (prev != std::string::npos)
           Token("rcvd:dom:", std::string_view(folded_).substr(prev + 1));
       }
+    }
+  }
+
+  // ReceivedHosts' tokens of one host word when no text is kept: the same hashes, with the
+  // word folded and hashed in one pass and no copy. Digits and dots have no case, so an
+  // IP's networks are hashed from the word as it is.
+  void HostHashes(std::string_view word) {
+    uint64_t state = kRcvdState;
+    bool numeric = true;
+    size_t last = std::string_view::npos, prev = std::string_view::npos;  // the last two dots
+    for (size_t k = 0; k < word.size(); ++k) {
+      const auto c = static_cast<unsigned char>(word[k]);
+      state = (state ^ kByteClass[c].lower) * kFnvPrime;
+      numeric &= (c >= '0' && c <= '9') || c == '.';
+      if (c == '.') {
+        prev = last;
+        last = k;
+      }
+    }
+    out_->Add(HashFinish(state), {}, {});
+    if (numeric) {
+      // An IP: its /24 and /16 say more than the address itself.
+      if (last != std::string_view::npos && last > 0) {
+        out_->Add(FoldedHash(kRcvdNetState, word.substr(0, last)), {}, {});
+        if (prev != std::string_view::npos) {
+          out_->Add(FoldedHash(kRcvdNetState, word.substr(0, prev)), {}, {});
+        }
+      }
+    } else if (last != 0 && prev != std::string_view::npos) {
+      out_->Add(FoldedHash(kRcvdDomState, word.substr(prev + 1)), {}, {});
     }
   }
 
@@ -319,6 +377,10 @@ class Emitter {
       size_t start = i;
       while (i < rest.size() && !kUrlSeparator[static_cast<unsigned char>(rest[i])]) ++i;
       if (i > start && i - start <= 40) {
+        if (!out_->keep_text()) {  // the same hash, folded on the fly
+          out_->Add(FoldedHash(kUrlPathState, rest.substr(start, i - start)), {}, {});
+          continue;
+        }
         AsciiLower(rest.substr(start, i - start), &folded_);
         Token("url:p:", folded_);
       }
@@ -545,32 +607,9 @@ void TokenList::Grow() {
   }
 }
 
-bool TokenList::Insert(uint64_t hash) {
-  if (hash == 0) {  // 0 marks an empty slot
-    if (has_zero_) return false;
-    has_zero_ = true;
-    return true;
-  }
-  if ((hashes_.size() + 1) * 2 > active_) Grow();
-  const size_t mask = active_ - 1;
-  size_t i = hash & mask;
-  while (slots_[i] != 0) {
-    if (slots_[i] == hash) return false;
-    i = (i + 1) & mask;
-  }
-  slots_[i] = hash;
-  return true;
-}
-
-bool TokenList::Add(uint64_t hash, std::string_view tag, std::string_view text) {
-  if (!Insert(hash)) return false;
-  hashes_.push_back(hash);
-  families_.push_back(family_);
-  if (keep_text_) {
-    std::string& t = texts_.emplace_back(tag);
-    t.append(text);
-  }
-  return true;
+void TokenList::AddText(std::string_view tag, std::string_view text) {
+  std::string& t = texts_.emplace_back(tag);
+  t.append(text);
 }
 
 void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {

@@ -81,6 +81,7 @@ class TokenList {
  private:
   bool Insert(uint64_t hash);
   void Grow();
+  void AddText(std::string_view tag, std::string_view text);
   bool keep_text_;
   std::vector<uint64_t> hashes_;
   std::vector<std::string> texts_;
@@ -93,6 +94,33 @@ class TokenList {
   size_t active_ = 0;
   bool has_zero_ = false;  // the hash 0, which cannot live in slots_
 };
+
+// Add and Insert run a few hundred times per message: inline, so the tokenizer's loops do
+// not pay a call (and spill their registers) for each token.
+inline bool TokenList::Insert(uint64_t hash) {
+  if (hash == 0) {  // 0 marks an empty slot
+    if (has_zero_) return false;
+    has_zero_ = true;
+    return true;
+  }
+  if ((hashes_.size() + 1) * 2 > active_) Grow();
+  const size_t mask = active_ - 1;
+  size_t i = hash & mask;
+  while (slots_[i] != 0) {
+    if (slots_[i] == hash) return false;
+    i = (i + 1) & mask;
+  }
+  slots_[i] = hash;
+  return true;
+}
+
+inline bool TokenList::Add(uint64_t hash, std::string_view tag, std::string_view text) {
+  if (!Insert(hash)) return false;
+  hashes_.push_back(hash);
+  families_.push_back(family_);
+  if (keep_text_) AddText(tag, text);
+  return true;
+}
 
 class Tokenizer {
  public:

@@ -181,7 +181,10 @@ TEST(TokenizerTest, OnePassWordHashesEqualTheTextPath) {
       }
       text += pieces[next() % pieces.size()];
     }
-    const mime::Message m = MakeMessage({{"Subject", text}, {"To", text}}, text);
+    // Received hosts and URL path words are hashed in one pass too when no text is kept.
+    mime::Message m = MakeMessage({{"Subject", text}, {"To", text}, {"Received", text}}, text);
+    m.urls.push_back({"http://Host.example" + text.substr(0, 200), "host.example", "", {}, 0});
+    m.urls.push_back({"/" + text, "", "", {}, 0});
     for (const TokenizerOptions& options : {TokenizerOptions{}, narrow, osb}) {
       TokenList plain, with_text(true);
       Tokenizer(options).Tokenize(m, &plain);
