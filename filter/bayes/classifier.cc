@@ -95,8 +95,8 @@ class EvidenceCache {
       unknown_prob_ = options.unknown_prob;
       min_dev_ = options.min_dev;
     }
-    const uint64_t key = uint64_t{counts.spam} << 32 | counts.ham;
-    Evidence& e = entries_[(key * 0x9e3779b97f4a7c15ULL) >> (64 - kBits)];
+    const uint64_t key = KeyOf(counts);
+    Evidence& e = entries_[SlotOf(key)];
     if (e.key != key) {
       e.key = key;
       e.f = TokenProbability(counts, totals, options);
@@ -108,7 +108,18 @@ class EvidenceCache {
     return e;
   }
 
+  // Asks for the entry of `counts` ahead of its Get(): the rule scan and the MIME parse
+  // push the table out of the caches between messages, and a Get() that waits for memory
+  // was a third of Classify's time.
+  void Prefetch(const TokenCounts& counts) const {
+    __builtin_prefetch(&entries_[SlotOf(KeyOf(counts))]);
+  }
+
  private:
+  static uint64_t KeyOf(const TokenCounts& counts) {
+    return uint64_t{counts.spam} << 32 | counts.ham;
+  }
+  static size_t SlotOf(uint64_t key) { return (key * 0x9e3779b97f4a7c15ULL) >> (64 - kBits); }
   // 4,096 entries, 128 KB: the whole test split has 2,151 distinct count pairs.
   static constexpr int kBits = 12;
   std::array<Evidence, size_t{1} << kBits> entries_{};
@@ -199,7 +210,10 @@ Classification Classify(std::span<const TokenCounts> counts, const ModelTotals& 
   // Summed in token order as the clues are found: the order the loop below uses when no
   // max_clues cut reorders them.
   double sum_log_ham = 0, sum_log_spam = 0;
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < std::min(kAhead, counts.size()); ++i) cache.Prefetch(counts[i]);
   for (size_t i = 0; i < counts.size(); ++i) {
+    if (i + kAhead < counts.size()) cache.Prefetch(counts[i + kAhead]);
     if (counts[i].spam == 0 && counts[i].ham == 0) continue;
     const Evidence& e = cache.Get(counts[i], totals, options);
     if (!IsClue(e.f, options)) continue;
