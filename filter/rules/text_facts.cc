@@ -243,14 +243,25 @@ TextFacts ComputeTextFacts(std::string_view text) {
       }
     });
     // \b[A-Z]{4,}\b: only a capital that starts a \w run can start a match, and the run
-    // must be capitals to its end (which may lie in a later block).
+    // must be capitals to its end. A run of capitals ending inside the block is counted
+    // with bit arithmetic: adding its lowest bit clears it and carries into the byte after
+    // it, which must not be a \w byte. The run that reaches the block's last byte (it may go
+    // on in the next block) is read byte by byte.
     const uint64_t word_starts = m.upper & ~((m.word << 1) | (word_before >> 63));
-    ForEachBit(word_starts, [&](size_t k) {
-      const size_t i = base + k;
+    uint64_t top_start = 0;  // the lowest bit of the run holding bit 63, if any
+    if (m.upper >> 63) {
+      const uint64_t not_upper = ~m.upper;
+      top_start = uint64_t{1} << (not_upper == 0 ? 0 : 64 - __builtin_clzll(not_upper));
+    }
+    const uint64_t long_starts =
+        word_starts & ~top_start & (m.upper >> 1) & (m.upper >> 2) & (m.upper >> 3);
+    facts.caps_word_count += Popcount((m.upper + long_starts) & ~m.upper & ~m.word);
+    if (word_starts & top_start) {
+      const size_t i = base + static_cast<size_t>(__builtin_ctzll(top_start));
       size_t end = i + 1;
       while (end < size && (kClasses[static_cast<uint8_t>(text[end])] & kUpper)) ++end;
       if (end - i >= 4 && !(ClassAt(text, end) & kWord)) ++facts.caps_word_count;
-    });
+    }
     if (!facts.phone_number) {
       // A match starts with three digits followed by a non-digit: the last three digits of
       // a run of three or more. Bit k marks a run's last digit with two digits before it.
