@@ -141,7 +141,6 @@ void BayesModel::Classify(const mime::Message& message, bool want_tokens, BayesO
   thread_local std::vector<TokenCounts> counts;
   thread_local std::vector<Clue> clues;
   TokenList& tokens = want_tokens ? text_tokens : plain_tokens;
-  tokens.set_lookup_hint(snapshot->table ? snapshot->table->hint() : LookupHint{});
   snapshot->tokenizer.Tokenize(message, &tokens);
   counts.resize(tokens.size());
   if (snapshot->table) {

@@ -50,12 +50,6 @@ std::shared_ptr<const TokenTable> TokenTable::FromEntries(
   return table;
 }
 
-LookupHint TokenTable::hint() const {
-  static_assert(sizeof(Slot) == 16);
-  if (slots_.empty()) return {};
-  return {reinterpret_cast<const char*>(slots_.data()), slots_.size() - 1, 4};
-}
-
 void TokenTable::Lookup(std::span<const uint64_t> hashes, TokenCounts* out) const {
   const size_t mask = slots_.size() - 1;
   // Between two messages the MIME parser and the rule engine push the table out of the

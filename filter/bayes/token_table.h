@@ -24,7 +24,6 @@
 #include <vector>
 
 #include "filter/bayes/token_store.h"
-#include "filter/bayes/tokenizer.h"
 
 namespace sluice::bayes {
 
@@ -48,8 +47,6 @@ class TokenTable {
   static constexpr const char* kSnapshotFile = "sluice-token-table";
 
   void Lookup(std::span<const uint64_t> hashes, TokenCounts* out) const;
-  // Where Lookup() looks first for each hash, for TokenList to prefetch while tokenizing.
-  LookupHint hint() const;
   size_t size() const { return size_; }
   size_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
 

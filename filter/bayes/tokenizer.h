@@ -60,16 +60,6 @@ struct TokenizerOptions {
   bool operator==(const TokenizerOptions&) const = default;
 };
 
-// Where a message's tokens will be looked up (TokenTable::hint()). With it, Add() asks the
-// CPU for each new token's table slot while the rest of the message is tokenized, so the
-// lookups that follow find their slots in the cache instead of waiting for memory one
-// burst at a time. Only a hint: it changes no token, and a stale one costs only speed.
-struct LookupHint {
-  const char* slots = nullptr;  // nullptr: no prefetching
-  uint64_t mask = 0;            // a hash's first slot: slots + ((hash & mask) << slot_shift)
-  uint32_t slot_shift = 0;      // log2 of the slot size in bytes
-};
-
 // The distinct tokens of one message. With keep_text the readable token text is kept
 // beside each hash (for --json and dumps); scoring leaves it off.
 class TokenList {
@@ -85,7 +75,6 @@ class TokenList {
   const std::vector<uint8_t>& families() const { return families_; }
   // Tokens added from now on belong to `family`.
   void set_family(TokenFamily family) { family_ = family; }
-  void set_lookup_hint(const LookupHint& hint) { hint_ = hint; }
   size_t size() const { return hashes_.size(); }
   bool keep_text() const { return keep_text_; }
 
@@ -98,7 +87,6 @@ class TokenList {
   std::vector<std::string> texts_;
   std::vector<uint8_t> families_;
   TokenFamily family_ = kContent;
-  LookupHint hint_;
   // Open-addressing set of hashes (0 = empty) over the first active_ slots; the slots past
   // them are all 0. Every message starts small again, so one huge message does not leave
   // every later one probing (and missing the cache) all over a table sized for it.
@@ -128,8 +116,6 @@ inline bool TokenList::Insert(uint64_t hash) {
 
 inline bool TokenList::Add(uint64_t hash, std::string_view tag, std::string_view text) {
   if (!Insert(hash)) return false;
-  if (hint_.slots != nullptr)
-    __builtin_prefetch(hint_.slots + ((hash & hint_.mask) << hint_.slot_shift));
   hashes_.push_back(hash);
   families_.push_back(family_);
   if (keep_text_) AddText(tag, text);
