@@ -244,6 +244,7 @@ class Emitter {
 
   // Tokens of address headers: whole addresses, their domains, and the display words.
   void Addresses(std::string_view tag, std::string_view value) {
+    if (!out_->keep_text()) return AddressHashes(tag, value);
     std::string& addr_tag = scratch_.addr_tag;
     std::string& dom_tag = scratch_.dom_tag;
     std::string& word_tag = scratch_.word_tag;
@@ -263,6 +264,36 @@ class Emitter {
         AsciiLower(word, &folded_);
         Token(addr_tag, folded_);
         Token(dom_tag, std::string_view(folded_).substr(at + 1));
+      } else {
+        Word(word_tag, word, false);
+      }
+    }
+  }
+
+  // Addresses() when no token text is kept: the same tokens, an address and its domain
+  // folded and hashed from the value itself (no lower-case copy), the tags' FNV states
+  // worked out once per header instead of once per token.
+  void AddressHashes(std::string_view tag, std::string_view value) {
+    const uint64_t tag_state = HashContinue(kFnvOffset, tag);
+    const uint64_t addr_state = HashContinue(tag_state, "addr:");
+    const uint64_t dom_state = HashContinue(tag_state, "dom:");
+    std::string& word_tag = scratch_.word_tag;
+    word_tag.assign(tag).append("w:");
+    const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+    size_t i = 0;
+    const size_t n = value.size();
+    while (i < n) {
+      while (i < n && (kByteClass[p[i]].separator || p[i] == '\'')) ++i;
+      const size_t start = i;
+      size_t at = std::string_view::npos;  // the first '@'
+      for (; i < n && !kByteClass[p[i]].separator && p[i] != '\''; ++i) {
+        if (p[i] == '@' && at == std::string_view::npos) at = i - start;
+      }
+      const std::string_view word = value.substr(start, i - start);
+      if (word.empty()) continue;
+      if (at != std::string_view::npos && at + 1 < word.size()) {
+        out_->Add(FoldedHash(addr_state, word), {}, {});
+        out_->Add(FoldedHash(dom_state, word.substr(at + 1)), {}, {});
       } else {
         Word(word_tag, word, false);
       }
