@@ -31,6 +31,10 @@ class MessageBuffer {
   Result<std::string_view> View();
   // Forgets the message (closes and so deletes the spill file); keeps the limits.
   void Reset();
+  // Whether this buffer was made with these limits (a reload may have changed them).
+  bool HasLimits(size_t spill_bytes, size_t scan_limit, const std::string& spill_dir) const {
+    return spill_bytes_ == spill_bytes && scan_limit_ == scan_limit && spill_dir_ == spill_dir;
+  }
 
   size_t total_bytes() const { return total_; }  // everything offered to Append
   size_t kept_bytes() const { return kept_; }

@@ -109,7 +109,10 @@ struct Session {
     message_id.clear();
     outbound = trusted_client;
     failure.clear();
-    if (!buffer) {
+    // The buffer is reused across a connection's messages, unless a reload changed the
+    // limits it was made with: each message follows its own engine's config.
+    if (!buffer ||
+        !buffer->HasLimits(c.milter.spill_bytes, c.scoring.max_scan_bytes, c.milter.spill_dir)) {
       buffer = std::make_unique<MessageBuffer>(c.milter.spill_bytes, c.scoring.max_scan_bytes,
                                                c.milter.spill_dir);
     } else {

@@ -76,6 +76,22 @@ check "SIGHUP with a broken config: refused with file:line" bash -c "for i in \$
 check "after refused reload: still the good config" run_mt "$SOCK" tag -D "expect=[JUNK] again" -D tag_id=after-refused
 check "daemon alive after the reloads" fx_alive "$SLUICE_PID"
 
+# (Its own instance, after the checks above that look for "reloaded" in sluice.err.)
+# A reload reaches the next message of a connection that stays open (an SMTP session with
+# several messages): its scan limit too, not only the rules and headers.
+SOCK_LIMITS=inet:21044@127.0.0.1
+fx_sluice_config "$W/limits.yaml" "$SOCK_LIMITS"
+sed -i 's|score\.log|score-limits.log|' "$W/limits.yaml"
+SLUICE_MILTER_NO_REPLY=0 fx_sluice_start "$W/limits.yaml" || exit 1
+LIMITS_PID=$SLUICE_PID
+SLUICE_PID=$MAIN_PID
+limits() { python3 "$HERE/limits_client.py" "$@" >"$W/limits.out" 2>&1; local rc=$?; sed 's/^/    /' "$W/limits.out"; return $rc; }
+check "one connection across a SIGHUP: both messages answered" limits "$SOCK_LIMITS" "$LIMITS_PID" "$W/sluice.err" "$W/limits.yaml"
+limits_line() { grep -F "$1" "$W/score-limits.log"; }
+check "before the reload: the whole 3 KB kept" bash -c "$(declare -f limits_line); W='$W'; limits_line limits-before@ | grep -qv 'scanned '"
+check "after the reload: kept up to the new scan limit" bash -c "$(declare -f limits_line); W='$W'; limits_line limits-after@ | grep -q 'scanned 1000 of'"
+kill -TERM "$LIMITS_PID"
+
 # SIGUSR1: logrotate moved the file; the daemon reopens by name.
 mv "$W/score.log" "$W/score.log.1"
 kill -USR1 "$SLUICE_PID"
