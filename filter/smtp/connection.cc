@@ -194,15 +194,16 @@ asio::awaitable<void> Connection::Run() {
   std::string line;
   bool shutting_down = false;  // the proxy stops: say 421 (RFC 5321 §3.8) and close
   for (;;) {
+    if (!stream_->HasBufferedLine() && !co_await Flush()) break;
+    // After the flush (a suspension, during which a Stop's interrupt may have come and
+    // gone): from this check to the read's own suspension nothing suspends, so a Stop is
+    // either seen here or finds waiting_idle_ set.
     if (context_->stopping.load(std::memory_order_relaxed) && !session_.in_transaction()) {
       shutting_down = true;
       break;
     }
-    if (!stream_->HasBufferedLine() && !co_await Flush()) break;
     stream_->SetTimeout(seconds(smtp_.command_timeout_s));
     bool too_long = false;
-    // Marked while waiting outside a transaction (the check above and this run without a
-    // suspension between them, so a Stop cannot slip in unseen).
     waiting_idle_ = !session_.in_transaction();
     bool got_line = co_await stream_->ReadLine(&line, kMaxCommandLine, &too_long);
     const bool was_idle = waiting_idle_;
