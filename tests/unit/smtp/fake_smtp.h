@@ -151,9 +151,15 @@ class FakeDownstream {
     ::shutdown(listen_fd_, SHUT_RDWR);
     ::close(listen_fd_);
     acceptor_.join();
-    std::lock_guard lock(mu_);
-    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
-    for (auto& t : sessions_) t.join();
+    // Joined outside the lock: a session thread may be about to Record() a late command
+    // (e.g. an early DATA), and would wait for mu_ forever while we wait for it.
+    std::vector<std::thread> sessions;
+    {
+      std::lock_guard lock(mu_);
+      for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+      sessions.swap(sessions_);
+    }
+    for (auto& t : sessions) t.join();
   }
 
   int port() const { return port_; }
