@@ -50,7 +50,11 @@ HsDatabasePtr ReadCache(const std::string& path) {
   if (!file.Open(path)) return nullptr;
   hs_database_t* db = nullptr;
   if (hs_deserialize_database(file.bytes().data(), file.bytes().size(), &db) != HS_SUCCESS) {
-    std::filesystem::remove(path);  // corrupt or from another Hyperscan: recompile
+    // Corrupt or from another Hyperscan: recompile. The error_code form, because a file that
+    // cannot be removed (a read-only or immutable cache directory) must not turn a cache miss
+    // into a failed start or reload: the fresh database is written over it, or not cached.
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
     return nullptr;
   }
   return HsDatabasePtr(db);

@@ -161,7 +161,9 @@ TEST_F(EngineTest, ReloadKeepsTheOldEngineAndSharesTheModel) {
 // engine must come back as a refused reload, never as an exception (which would end the
 // daemon on SIGHUP). Here the rules' Hyperscan cache holds a damaged file that cannot be
 // removed (immutable, as on a read-only cache directory): the rule loader's attempt to
-// delete it throws std::filesystem::filesystem_error.
+// delete it threw std::filesystem::filesystem_error until the loader took it as a cache
+// miss (ScanTest.DamagedCacheFileThatCannotBeRemovedIsRecompiled); either way the reload
+// must not throw.
 TEST_F(EngineTest, ReloadNeverThrowsWhenBuildingTheNewEngineThrows) {
   config_.scoring.bayes_enabled = false;
   config_.scoring.rules_cache_dir = root_ + "/cache";

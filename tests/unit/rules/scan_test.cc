@@ -335,6 +335,40 @@ TEST(ScanTest, CompiledDatabasesAreCachedAndStaleFilesRemoved) {
   EXPECT_EQ(count_files(), 4u);
 }
 
+// A damaged database file that cannot be removed (immutable, as on a read-only cache
+// directory) is a cache miss: the rules are compiled again and load, rather than the
+// loader's attempt to delete it throwing out of a start or a SIGHUP reload.
+TEST(ScanTest, DamagedCacheFileThatCannotBeRemovedIsRecompiled) {
+  TempDir dir;
+  std::string cache = dir.path() + "/cache";
+  std::string file = dir.Write("r.yaml", "rules:\n" + Rule("A", "body", "words: [alpha]"));
+  MustLoad({file}, cache);
+  std::vector<std::string> locked;
+  for (const auto& e : std::filesystem::directory_iterator(cache)) {
+    if (e.path().extension() != ".hsdb") continue;
+    std::ofstream(e.path(), std::ios::trunc) << "garbage";
+    const std::string command = "chattr +i '" + e.path().string() + "' 2>/dev/null";
+    if (std::system(command.c_str()) != 0) GTEST_SKIP() << "chattr +i unavailable here";
+    locked.push_back(e.path().string());
+  }
+  ASSERT_FALSE(locked.empty()) << "no Hyperscan cache file was written";
+  LoadOptions options;
+  options.cache_dir = cache;
+  std::vector<Diagnostic> warnings;
+  Result<std::shared_ptr<const RuleSet>> loaded = Status::Internal("not run");
+  EXPECT_NO_THROW(loaded = RuleSet::Load({file}, options, &warnings));
+  for (const std::string& path : locked) {
+    const std::string command = "chattr -i '" + path + "'";
+    EXPECT_EQ(std::system(command.c_str()), 0);
+  }
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  MessageBuilder b;
+  b.Body("alpha");
+  std::vector<RuleHit> hits;
+  (*loaded)->Scan(b.message(), &hits);
+  EXPECT_EQ(hits.size(), 1u);
+}
+
 }  // namespace
 }  // namespace sluice::rules
 
