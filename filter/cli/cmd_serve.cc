@@ -172,6 +172,10 @@ int Serve(const Globals& globals, const ServeArgs& args) {
 
   // Everything that needs root (binding low ports, the socket's owner) is done.
   const std::string user = config->milter.user.empty() ? config->user : config->milter.user;
+  // The rules cache was made by root at start; a reload as `user` caches changed rules there.
+  if (Status st = milter::HandOverDirectory(config->scoring.rules_cache_dir, user); !st.ok()) {
+    Say("warning: rules cache stays root's (reloads will not cache): " + st.ToString());
+  }
   if (Status st = milter::DropPrivileges(user); !st.ok()) {
     Say("cannot drop privileges: " + st.ToString());
     return 1;

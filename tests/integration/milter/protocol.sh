@@ -123,6 +123,7 @@ SLUICE2_PID=$SLUICE_PID
 SLUICE_PID=$PIDS_BEFORE
 check "unix socket mode 0666, owned by the run-as user" bash -c "[ \"\$(stat -c '%a %U' '$W/run/milter.sock')\" = '666 nobody' ]"
 check "dropped root to nobody" fx_eventually 5 grep -Eq '^Uid:\s+65534\s+65534\s+65534\s+65534' "/proc/$SLUICE2_PID/status"
+check "rules cache handed to the run-as user (reloads can cache)" bash -c "[ \"\$(stat -c '%U' '$BUILD/test-mta/rules-cache')\" = nobody ]"
 check "miltertest: failing scan -> 451 4.7.1" run_mt "$SOCK2" tempfail
 check "log: failure logged as error with its cause" bash -c "for i in \$(seq 50); do grep -F proto-tempfail@ '$W/score2.log' | grep '\"action\":\"tempfail\",\"error\":true' | grep -q 'cannot create a spill file' && exit 0; sleep 0.1; done; exit 1"
 
