@@ -18,8 +18,9 @@ inline constexpr uint32_t kTokenHashVersion = 1;
 inline constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
 inline constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 
-// Continues an FNV-1a state over more bytes; start from kFnvOffset.
-inline uint64_t HashContinue(uint64_t state, std::string_view bytes) {
+// Continues an FNV-1a state over more bytes; start from kFnvOffset. constexpr, so that a
+// constant tag's state can be worked out at compile time.
+constexpr uint64_t HashContinue(uint64_t state, std::string_view bytes) {
   for (unsigned char c : bytes) {
     state ^= c;
     state *= kFnvPrime;

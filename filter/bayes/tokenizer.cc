@@ -57,16 +57,9 @@ constexpr std::array<ByteClass, 256> MakeByteClasses() {
 }
 constexpr std::array<ByteClass, 256> kByteClass = MakeByteClasses();
 
-// The FNV state after a constant tag (token_hash.h's HashContinue from kFnvOffset), worked
-// out at compile time so that a token's hash costs only its text's bytes.
-constexpr uint64_t TagState(std::string_view tag) {
-  uint64_t state = kFnvOffset;
-  for (const char c : tag) {
-    state ^= static_cast<unsigned char>(c);
-    state *= kFnvPrime;
-  }
-  return state;
-}
+// The FNV state after a constant tag, worked out at compile time so that a token's hash
+// costs only its text's bytes.
+constexpr uint64_t TagState(std::string_view tag) { return HashContinue(kFnvOffset, tag); }
 constexpr uint64_t kRcvdState = TagState("rcvd:");
 constexpr uint64_t kRcvdNetState = TagState("rcvd:net:");
 constexpr uint64_t kRcvdDomState = TagState("rcvd:dom:");
