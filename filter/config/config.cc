@@ -178,15 +178,11 @@ class Loader {
   // addresses (it makes no DNS queries), so "localhost:25" would fail every connection.
   std::string HostPort(const YAML::Node& node, const std::string& key) {
     std::string text = Scalar<std::string>(node, key);
-    const size_t colon = text.rfind(':');
-    std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
-    const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-      host = host.substr(1, host.size() - 2);
-    }
+    std::string host, port;
+    const bool split = SplitHostPort(text, &host, &port);
     unsigned char bytes[16];
-    const bool address = inet_pton(AF_INET, host.c_str(), bytes) == 1 ||
-                         inet_pton(AF_INET6, host.c_str(), bytes) == 1;
+    const bool address = split && (inet_pton(AF_INET, host.c_str(), bytes) == 1 ||
+                                   inet_pton(AF_INET6, host.c_str(), bytes) == 1);
     const bool digits = !port.empty() && port.size() <= 5 &&
                         port.find_first_not_of("0123456789") == std::string::npos;
     const long number = digits ? std::strtol(port.c_str(), nullptr, 10) : 0;

@@ -14,20 +14,17 @@
 #include <unordered_map>
 
 #include "filter/smtp/connection.h"
+#include "filter/util/network_list.h"
 
 namespace sluice::smtp {
 namespace {
 
-// "127.0.0.1:10025", "[::1]:10025" -> host, port.
-bool SplitHostPort(const std::string& text, std::string* host, std::string* port) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon + 1 == text.size()) return false;
-  *host = text.substr(0, colon);
-  *port = text.substr(colon + 1);
-  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
-    *host = host->substr(1, host->size() - 2);
+// smtp.listen as host and port (config.cc already refused anything but IP:PORT).
+Status ListenHostPort(const Config& config, std::string* host, std::string* port) {
+  if (!SplitHostPort(config.smtp.listen, host, port)) {
+    return Status::Invalid("smtp.listen: expected HOST:PORT, got '" + config.smtp.listen + "'");
   }
-  return !host->empty();
+  return Status::Ok();
 }
 
 Result<std::shared_ptr<const ProxySettings>> BuildSettings(const Config& config) {
@@ -133,9 +130,7 @@ Status ProxyImpl::Init(const Config& config) {
   if (!settings.ok()) return settings.status();
   settings_.store(*settings);
   std::string host, port;
-  if (!SplitHostPort(config.smtp.listen, &host, &port)) {
-    return Status::Invalid("smtp.listen: expected HOST:PORT, got '" + config.smtp.listen + "'");
-  }
+  if (Status st = ListenHostPort(config, &host, &port); !st.ok()) return st;
   unsigned threads = IoThreadCount(config.smtp);
   for (unsigned i = 0; i < threads; ++i) ios_.push_back(std::make_unique<asio::io_context>(1));
   asio::error_code ec;
@@ -277,10 +272,7 @@ Status Proxy::Check(const Config& config) {
   auto settings = BuildSettings(config);
   if (!settings.ok()) return settings.status();
   std::string host, port;
-  if (!SplitHostPort(config.smtp.listen, &host, &port)) {
-    return Status::Invalid("smtp.listen: expected HOST:PORT, got '" + config.smtp.listen + "'");
-  }
-  return Status::Ok();
+  return ListenHostPort(config, &host, &port);
 }
 
 Result<std::unique_ptr<Proxy>> Proxy::Start(const Config& config, EngineHolder* engines,

@@ -78,4 +78,14 @@ bool NetworkList::Contains(std::string_view address) const {
   return false;
 }
 
+bool SplitHostPort(std::string_view text, std::string* host, std::string* port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size()) return false;
+  std::string_view h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  host->assign(h);
+  port->assign(text.substr(colon + 1));
+  return !host->empty();
+}
+
 }  // namespace sluice

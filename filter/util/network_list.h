@@ -39,4 +39,9 @@ class NetworkList {
   std::vector<Network> networks_;
 };
 
+// "127.0.0.1:10025", "[::1]:10025" -> host (brackets stripped) and port, split at the last
+// ':'. False when there is no ':', nothing after it, or no host before it; the parts are
+// not checked further (the config wants numeric addresses, see config.cc).
+bool SplitHostPort(std::string_view text, std::string* host, std::string* port);
+
 }  // namespace sluice
