@@ -156,6 +156,10 @@ void AppendLogRecord(const LogRecord& r, std::string* out) {
   AppendScore(v.score, out);
   out->append(",\"action\":");
   AppendString(ActionName(v.action), out);
+  if (!r.reason.empty()) {
+    out->append(",\"reason\":");
+    AppendString(r.reason, out);
+  }
   if (v.error) out->append(",\"error\":true");
   out->append(",\"hits\":[");
   for (size_t i = 0; i < v.hits.size(); ++i) {

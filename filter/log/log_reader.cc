@@ -75,6 +75,7 @@ Result<LogEntry> ParseLogLine(std::string_view line) {
   e.size = Count<size_t>(j, "size");
   e.score = Num(j, "score");
   e.action = Str(j, "action");
+  e.reason = Str(j, "reason");
   e.error = Flag(j, "error");
   if (auto it = j.find("rcpts"); it != j.end() && it->is_array()) {
     for (const auto& r : *it)

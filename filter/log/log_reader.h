@@ -34,6 +34,7 @@ struct LogEntry {
   size_t size = 0;
   double score = 0;
   std::string action;
+  std::string reason;  // why, when the score did not decide the action ("" when it did)
   bool error = false;
   std::vector<std::pair<std::string, double>> hits;  // rule id -> score, as logged
   std::optional<double> bayes_probability;           // absent when Bayes was unavailable

@@ -64,6 +64,8 @@ std::string LogTableRow(const LogEntry& e) {
     if (!reasons.empty()) reasons += ' ';
     reasons += buf;
   }
+  // Not decided by the score (size limit, downstream refusal, timeout): that comes first.
+  if (!e.reason.empty()) reasons = reasons.empty() ? e.reason : e.reason + "; " + reasons;
   if (e.error) reasons = "ERROR " + reasons;
   char score[16];
   std::snprintf(score, sizeof score, "%7.1f", e.score);

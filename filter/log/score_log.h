@@ -40,6 +40,10 @@ struct LogRecord {
   Envelope envelope;
   MessageFacts facts;
   Verdict verdict;
+  // Why the message ended as it did when the score did not decide it ("" when it did): a
+  // message over the size limit, a downstream that refused it, a client that timed out.
+  // verdict.action is then what the client was told.
+  std::string reason;
 };
 
 // The JSON object for one record (one line, no trailing newline), appended to *out.

@@ -91,6 +91,23 @@ std::string QueueId(const Reply& reply) {
   return "";
 }
 
+// The score log's action for a refusal the client was told: 5xx reject, else tempfail.
+sluice::Action ClientAction(const Reply& reply) {
+  return reply.code >= 500 ? sluice::Action::kReject : sluice::Action::kTempfail;
+}
+
+// The score log's reason for a message the downstream did not take: its own reply, or why
+// there was none.
+std::string DownstreamReason(const Reply& downstream) {
+  std::string first = downstream.lines.empty() ? std::string() : downstream.lines[0];
+  if (downstream.code == 0) return "downstream: " + first;
+  return "downstream: " + std::to_string(downstream.code) + " " + first;
+}
+
+std::string OverLimit(size_t max_bytes) {
+  return "message over smtp.max_message_bytes (" + std::to_string(max_bytes) + ")";
+}
+
 // Runs on the scorer pool (parameters are copied into the coroutine frame).
 asio::awaitable<ScoreResult> ScoreOn(std::shared_ptr<const Engine> engine,
                                      const std::string* message) {
@@ -145,8 +162,12 @@ class Connection {
   asio::awaitable<bool> Bdat(const Decision& decision);
   asio::awaitable<bool> StartTls(const Decision& decision);
   asio::awaitable<Reply> ScoreAndRelay(std::string& message);
-  // Queues the score-log line; takes the verdict and facts out of *result.
-  void Log(ScoreResult* result, const Reply& reply);
+  // Queues the score-log line; takes the verdict and facts out of *result. `reason`: why the
+  // message ended as it did when the verdict is not the whole story ("" when it is).
+  void Log(ScoreResult* result, const Reply& reply, std::string reason = std::string());
+  // The score-log line of a message that ended without a verdict: `action` is what its
+  // client was told (reject for a 5xx, tempfail for a 4xx), `size` the bytes received.
+  void LogUnscored(sluice::Action action, std::string reason, size_t size);
 
   std::shared_ptr<SmtpStream> stream_;
   asio::ip::tcp::endpoint peer_;  // from accept: no getpeername per use
@@ -161,6 +182,10 @@ class Connection {
   std::string chunked_;            // the BDAT message so far
   bool chunked_overflow_ = false;  // it passed max_message_bytes
   bool waiting_idle_ = false;      // reading a command line outside a transaction
+  // A message's bytes are being read (DATA, or BDAT chunks before LAST): a client timing out
+  // now is told 421 and the message gets its score-log line.
+  bool receiving_ = false;
+  size_t received_bytes_ = 0;  // of that message so far
 };
 
 asio::awaitable<bool> Connection::Flush() {
@@ -232,6 +257,8 @@ asio::awaitable<void> Connection::Run() {
       co_await ResetDownstream();
       std::string().swap(chunked_);  // a BDAT message in progress is dropped too
       chunked_overflow_ = false;
+      receiving_ = false;
+      received_bytes_ = 0;
       d.reply.AppendTo(&out_);
     } else if (d.action == Action::kData) {
       bool ok = co_await Data(d);
@@ -260,6 +287,9 @@ asio::awaitable<void> Connection::Run() {
     }
   }
   if (stream_->timed_out()) {
+    if (receiving_) {
+      LogUnscored(sluice::Action::kTempfail, "client timed out mid-message", received_bytes_);
+    }
     // RFC 5321 §4.5.3.2: say why before closing (within the watchdog's goodbye grace).
     std::string bye = "421 4.4.2 " + smtp_.hostname + " Error: timeout exceeded\r\n";
     bool said = co_await stream_->Write(bye);
@@ -444,17 +474,22 @@ asio::awaitable<bool> Connection::Data(const Decision& decision) {
   DataDecoder decoder(smtp_.max_message_bytes);
   decoder.message() = MessageBuffers().Take();
   decoder.message().clear();
+  receiving_ = true;
   for (;;) {
     stream_->Consume(decoder.Feed(stream_->buffered()));
+    received_bytes_ = decoder.bytes_seen();
     if (decoder.done()) break;
     stream_->SetTimeout(seconds(smtp_.data_timeout_s));
     if (!co_await stream_->Fill()) co_return false;  // client gone mid-DATA: nothing relayed
   }
+  receiving_ = false;
+  received_bytes_ = 0;
   Reply reply;
   if (decoder.overflow()) {
     Refusals().Note(true);
     co_await ResetDownstream();
     reply = MakeReply(552, "5.3.4 Message size exceeds fixed limit");
+    LogUnscored(sluice::Action::kReject, OverLimit(smtp_.max_message_bytes), decoder.bytes_seen());
   } else {
     reply = co_await ScoreAndRelay(decoder.message());
   }
@@ -471,6 +506,10 @@ asio::awaitable<bool> Connection::Bdat(const Decision& decision) {
   for (;;) {
     std::string_view have = stream_->buffered();
     size_t take = std::min(have.size(), remaining);
+    if (keep) {
+      receiving_ = true;
+      received_bytes_ += take;
+    }
     if (keep && !chunked_overflow_) {
       if (chunked_.size() + take > smtp_.max_message_bytes) {
         chunked_overflow_ = true;  // keep reading to stay in sync, store nothing more
@@ -495,6 +534,7 @@ asio::awaitable<bool> Connection::Bdat(const Decision& decision) {
     // The transaction is over: later chunks get 503 and are skipped.
     co_await ResetDownstream();
     reply = MakeReply(552, "5.3.4 Message size exceeds fixed limit");
+    LogUnscored(sluice::Action::kReject, OverLimit(smtp_.max_message_bytes), received_bytes_);
   } else if (!decision.last_chunk) {
     out_ += MakeReply(250, "2.0.0 " + std::to_string(decision.chunk_size) + " octets received")
                 .Render();
@@ -506,6 +546,8 @@ asio::awaitable<bool> Connection::Bdat(const Decision& decision) {
   session_.DataDone();
   std::string().swap(chunked_);
   chunked_overflow_ = false;
+  receiving_ = false;
+  received_bytes_ = 0;
   reply.AppendTo(&out_);
   co_return true;
 }
@@ -517,16 +559,23 @@ asio::awaitable<Reply> Connection::ScoreAndRelay(std::string& message) {
   const Config& config = engine ? engine->config() : settings_->config;
   if (!downstream_ || !downstream_->usable() || !downstream_in_txn_) {
     downstream_in_txn_ = false;
+    LogUnscored(sluice::Action::kTempfail, "downstream unavailable", message.size());
     co_return MakeReply(451, "4.4.2 Downstream unavailable, try again later");
   }
   if (!engine) {
     if (config.on_error == ErrorPolicy::kTempfail) {
       co_await ResetDownstream();
+      LogUnscored(sluice::Action::kTempfail, "no scoring engine (on_error: tempfail)",
+                  message.size());
       co_return MakeReply(451, "4.7.1 " + config.headers.tempfail_text);
     }
     Reply relayed = co_await downstream_->Data(std::string_view(), message);
     Reply reply = Relay(relayed);
     downstream_in_txn_ = false;
+    LogUnscored(reply.positive() ? sluice::Action::kAccept : ClientAction(reply),
+                "no scoring engine, relayed unscored" +
+                    (reply.positive() ? std::string() : "; " + DownstreamReason(relayed)),
+                message.size());
     co_return reply;
   }
   ScoreResult result;
@@ -541,6 +590,7 @@ asio::awaitable<Reply> Connection::ScoreAndRelay(std::string& message) {
     result = co_await asio::co_spawn(*context_->scorers, std::move(scoring), asio::use_awaitable);
   }
   Reply reply;
+  std::string reason;
   sluice::Action action = result.verdict.action;
   Refusals().Note(action == sluice::Action::kReject || action == sluice::Action::kTempfail ||
                   action == sluice::Action::kDiscard);
@@ -567,17 +617,31 @@ asio::awaitable<Reply> Connection::ScoreAndRelay(std::string& message) {
     Reply relayed = co_await downstream_->Data(prefix, body);
     reply = Relay(relayed);
     downstream_in_txn_ = false;
+    if (!reply.positive()) {
+      // Scored for delivery, but the client was told no: the log says what it was told.
+      reason = DownstreamReason(relayed) +
+               " (verdict: " + std::string(ActionName(result.verdict.action)) + ")";
+      result.verdict.action = ClientAction(reply);
+    }
   }
   if (reply.positive()) {
     context_->messages_relayed.fetch_add(1, std::memory_order_relaxed);
   } else {
     context_->messages_refused.fetch_add(1, std::memory_order_relaxed);
   }
-  Log(&result, reply);
+  Log(&result, reply, std::move(reason));
   co_return reply;
 }
 
-void Connection::Log(ScoreResult* result, const Reply& reply) {
+void Connection::LogUnscored(sluice::Action action, std::string reason, size_t size) {
+  ScoreResult result;
+  result.verdict.action = action;
+  result.verdict.bayes.status = "not scored";
+  result.facts.size = size;
+  Log(&result, Reply{}, std::move(reason));
+}
+
+void Connection::Log(ScoreResult* result, const Reply& reply, std::string reason) {
   if (context_->log == nullptr) return;
   LogRecord record;
   record.time = std::chrono::system_clock::now();
@@ -591,6 +655,7 @@ void Connection::Log(ScoreResult* result, const Reply& reply) {
   record.envelope.rcpts = session_.transaction().rcpts;
   record.facts = std::move(result->facts);
   record.verdict = std::move(result->verdict);
+  record.reason = std::move(reason);
   context_->log->Write(std::move(record));
 }
 

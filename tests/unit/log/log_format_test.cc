@@ -53,6 +53,7 @@ std::string ReferenceLine(const LogRecord& r) {
   j["size"] = r.facts.size;
   j["score"] = Round3(v.score);
   j["action"] = std::string(ActionName(v.action));
+  if (!r.reason.empty()) j["reason"] = r.reason;  // added after e415195
   if (v.error) j["error"] = true;
   json hits = json::array();
   for (const auto& hit : v.hits) {
@@ -103,6 +104,8 @@ TEST(LogFormat, TypicalRecordsMatchTheReference) {
   r.envelope.rcpts.clear();
   r.facts.subject.clear();
   EXPECT_EQ(FormatLogRecord(r), ReferenceLine(r));
+  r.reason = "downstream: 554 5.7.1 \"no\"";
+  EXPECT_EQ(FormatLogRecord(r), ReferenceLine(r));
 }
 
 TEST(LogFormat, AppendAddsToWhatIsThere) {
@@ -133,6 +136,7 @@ TEST(LogFormat, AwkwardStringsMatchTheReference) {
     r.verdict.hits[0].id = s;
     r.verdict.hits[1].target = s;
     r.verdict.notes = {s};
+    r.reason = s;
     EXPECT_EQ(FormatLogRecord(r), ReferenceLine(r)) << s;
   }
   // Every single byte value, in every string field at once.

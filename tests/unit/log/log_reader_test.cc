@@ -116,6 +116,21 @@ TEST(LogView, RowShowsTopThreeReasonsAndFits) {
   EXPECT_EQ(cut.find(std::string(36, 'x')), std::string::npos);
 }
 
+// A message the score did not decide (the SMTP proxy's size limit, a downstream refusal)
+// shows why first.
+TEST(LogView, RowShowsTheReasonBeforeTheRules) {
+  auto e = ParseLogLine(
+      R"({"time":"2026-11-28T04:31:07.123Z","from":"a@x","score":1,"action":"tempfail",)"
+      R"("reason":"downstream: 451 4.3.0 queue file write error","hits":[{"id":"R1","score":1}]})");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->reason, "downstream: 451 4.3.0 queue file write error");
+  const std::string row = LogTableRow(*e);
+  EXPECT_NE(row.find("tempfail        downstream: 451 4.3.0 queue file write error; R1(1.0)"),
+            std::string::npos)
+      << row;
+  EXPECT_EQ(ParseLogLine(kLine)->reason, "");
+}
+
 TEST(LogView, SummaryCountsActionsBucketsAndRules) {
   LogSummary summary;
   LogEntry a = *ParseLogLine(kLine);

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <thread>
 
-#include "tests/unit/smtp/fake_smtp.h"
+#include "tests/unit/smtp/proxy_fixture.h"
 
 namespace sluice::smtp {
 namespace {
@@ -18,58 +18,9 @@ using testing::ConnectTo;
 using testing::FakeDownstream;
 using testing::FakeEngine;
 using testing::FreePort;
+using testing::kHam;
 using testing::LineSocket;
-
-class ProxyTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    config_.scoring.thresholds.steps = {{5, Action::kAddHeader}, {10, Action::kReject}};
-    config_.smtp.enabled = true;
-    port_ = FreePort();
-    config_.smtp.listen = "127.0.0.1:" + std::to_string(port_);
-    config_.smtp.downstream = "127.0.0.1:" + std::to_string(downstream_.port());
-    config_.smtp.hostname = "sluice.test";
-    config_.smtp.max_message_bytes = 100000;
-    config_.smtp.max_recipients = 5;
-    engine_ = std::make_shared<FakeEngine>(config_);
-    holder_ = std::make_unique<EngineHolder>(engine_);
-  }
-  void TearDown() override {
-    if (proxy_) proxy_->Stop();
-  }
-  void StartProxy() {
-    auto proxy = Proxy::Start(config_, holder_.get(), nullptr);
-    ASSERT_TRUE(proxy.ok()) << proxy.status().ToString();
-    proxy_ = std::move(proxy).value();
-  }
-  std::unique_ptr<LineSocket> Connect(bool ehlo = true) {
-    auto s = std::make_unique<LineSocket>(ConnectTo(port_));
-    EXPECT_TRUE(s->ok());
-    EXPECT_EQ(s->ReadReply(), 220);
-    if (ehlo) {
-      EXPECT_EQ(s->Command("EHLO client.test"), 250);
-    }
-    return s;
-  }
-  // A whole transaction; returns the final reply code after ".".
-  int Send(LineSocket* s, const std::string& body, const std::vector<std::string>& rcpts,
-           std::string* final_text = nullptr) {
-    if (s->Command("MAIL FROM:<alice@example.org>") != 250) return -1;
-    for (const auto& r : rcpts) s->Command("RCPT TO:<" + r + ">");
-    if (s->Command("DATA") != 354) return -2;
-    s->Send(body + ".\r\n");
-    return s->ReadReply(final_text);
-  }
-
-  Config config_;
-  FakeDownstream downstream_;
-  std::shared_ptr<FakeEngine> engine_;
-  std::unique_ptr<EngineHolder> holder_;
-  std::unique_ptr<Proxy> proxy_;
-  int port_ = 0;
-};
-
-const char kHam[] = "From: a@example.org\r\nSubject: hello\r\n\r\nJust a note.\r\n";
+using ProxyTest = testing::ProxyFixture;
 
 TEST_F(ProxyTest, HamIsRelayedWithHeadersAndTheDownstreamReply) {
   StartProxy();
