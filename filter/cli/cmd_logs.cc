@@ -3,19 +3,17 @@
 // FILE defaults to the configuration's log.score_log. Lines that are not score-log JSON
 // (a torn last line while the daemon writes) are skipped and counted on stderr.
 // --follow keeps reading as the daemon appends and follows a logrotate (a new file by the
-// same name) until interrupted.
+// same name, after the old one is read to its end; log_follow.h) until interrupted.
 // Exit status: 0 ok (also when nothing matched); 1 the file cannot be read; 2 bad options.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "filter/cli/command.h"
+#include "filter/log/log_follow.h"
 #include "filter/log/log_reader.h"
 #include "filter/log/log_view.h"
 
@@ -61,15 +59,15 @@ int Logs(const Globals& globals, const LogsArgs& args) {
     filter.since = *since;
   }
 
-  std::ifstream in(path);
-  if (!in) {
-    std::cerr << "sluice logs: cannot read " << path << "\n";
+  auto follower = LogFollower::Open(path);
+  if (!follower.ok()) {
+    std::cerr << "sluice logs: cannot read " << follower.status().message() << "\n";
     return 1;
   }
   size_t skipped = 0;
   LogSummary summary;
   std::deque<LogEntry> tail;
-  auto take = [&](const std::string& line) -> std::optional<LogEntry> {
+  auto take = [&](std::string_view line) -> std::optional<LogEntry> {
     if (line.empty()) return std::nullopt;
     auto entry = ParseLogLine(line);
     if (!entry.ok()) {
@@ -79,20 +77,17 @@ int Logs(const Globals& globals, const LogsArgs& args) {
     if (!filter.Matches(*entry)) return std::nullopt;
     return std::move(*entry);
   };
-  std::string line;
-  std::streampos good_end = 0;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline yet: the daemon may be writing it
-    good_end = in.tellg();
+  // The file as it is now; a last line without its newline may still be being written.
+  (*follower)->Poll([&](std::string_view line) {
     auto entry = take(line);
-    if (!entry) continue;
+    if (!entry) return;
     if (args.summary) {
       summary.Add(*entry);
     } else {
       tail.push_back(std::move(*entry));
       if (tail.size() > args.last) tail.pop_front();
     }
-  }
+  });
   if (skipped > 0) std::cerr << "sluice logs: skipped " << skipped << " unreadable line(s)\n";
   if (args.summary) {
     std::cout << summary.Format();
@@ -102,35 +97,14 @@ int Logs(const Globals& globals, const LogsArgs& args) {
   for (const auto& e : tail) std::cout << LogTableRow(e) << "\n";
   if (!args.follow) return 0;
 
-  // Follow: poll for appended lines; reopen when the name points at a new file (rotation).
-  std::cout.flush();
-  struct stat st {};
-  ::stat(path.c_str(), &st);
-  ino_t inode = st.st_ino;
-  in.clear();
-  in.seekg(good_end);
-  std::string partial;
+  // Follow: poll for appended lines (LogFollower follows a rotation without losing the
+  // lines written to the old file before the daemon reopened).
   for (;;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    char buf[65536];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-      partial.append(buf, static_cast<size_t>(in.gcount()));
-      size_t nl;
-      while ((nl = partial.find('\n')) != std::string::npos) {
-        if (auto entry = take(partial.substr(0, nl))) std::cout << LogTableRow(*entry) << "\n";
-        partial.erase(0, nl + 1);
-      }
-      if (in.eof()) break;
-    }
     std::cout.flush();
-    in.clear();
-    struct stat now {};
-    if (::stat(path.c_str(), &now) == 0 && now.st_ino != inode) {
-      in.close();
-      in.open(path);
-      inode = now.st_ino;
-      partial.clear();
-    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    (*follower)->Poll([&](std::string_view line) {
+      if (auto entry = take(line)) std::cout << LogTableRow(*entry) << "\n";
+    });
   }
 }
 
