@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "filter/bayes/classifier.h"
+#include "filter/bayes/logistic.h"
 #include "filter/bayes/metrics.h"
 
 namespace sluice::bayes {
@@ -21,8 +22,9 @@ struct LabelledTokens {
   std::vector<uint64_t> hashes;   // distinct
   std::vector<uint8_t> families;  // empty or parallel to hashes (TokenList::families())
   bool spam = false;
-  std::string name;  // for reports
-  int fold = -1;     // >= 0: this fold instead of index % folds
+  std::string name;              // for reports
+  int fold = -1;                 // >= 0: this fold instead of index % folds
+  std::vector<uint64_t> ngrams;  // char_ngrams.h features, for the logistic learner
 };
 
 // With fold set on messages, only folds 0..folds-1 that occur are scored; messages whose
@@ -37,5 +39,16 @@ std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, u
                                   const ClassifierOptions& options,
                                   CvRank rank = CvRank::kProbability,
                                   std::vector<Classification>* details = nullptr);
+
+// Which features the logistic learner sees: the tokens' hashes, the character n-grams, or
+// both (the two hash spaces are apart).
+enum class LogisticFeatures { kTokens, kNgrams, kBoth };
+
+// The same folds as CrossValidate, each scored by a LogisticModel learned online on the
+// other folds' messages in input order, options.epochs times. Returns each message's
+// margin (log odds of spam); LogisticModel::Probability turns it into P(spam).
+std::vector<Scored> CrossValidateLogistic(const std::vector<LabelledTokens>& messages,
+                                          uint32_t folds, const LogisticOptions& options,
+                                          LogisticFeatures features);
 
 }  // namespace sluice::bayes

@@ -9,6 +9,7 @@
 // Exit status: 0 ok, 2 the store cannot be opened (missing, locked, corrupt) or bad input.
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "filter/bayes/char_ngrams.h"
 #include "filter/bayes/classifier.h"
 #include "filter/bayes/cross_validate.h"
 #include "filter/bayes/metrics.h"
@@ -52,11 +54,26 @@ struct BayesArgs {
   std::string rank = "probability";
   uint32_t show_errors = 0;
   double holdout_last = 0;  // cv: score only the last fraction of each class, trained on the rest
+  // cv: score these instead (learned never), trained on all of --spam/--ham: for reporting an
+  // experiment on the test split once, after choosing on the training split.
+  std::vector<std::string> score_spam, score_ham;
   std::vector<double> weights;  // cv: also evaluate rules + Bayes at these bayes weights
   std::string scores_file;
   std::string dump_file;  // cv: per-message Bayes details and rule score, TSV
   double threshold = 0.5;
+  // cv --learner logistic|both: the discriminative experiment (logistic.h)
+  std::string learner = "nb";
+  std::string features = "tokens";
+  bayes::LogisticOptions logistic;
+  bayes::CharNgramOptions ngrams;
+  double logistic_scale = 1;  // P(spam) = sigmoid(scale * margin) for rules + model
 };
+
+// ln(p / (1 - p)), with p kept off 0 and 1 (the chi-square I reaches both).
+double LogOdds(double p) {
+  p = std::clamp(p, 1e-6, 1 - 1e-6);
+  return std::log(p / (1 - p));
+}
 
 std::string DbOf(const BayesArgs& args, const Globals& globals, int* exit_code) {
   if (!args.db.empty()) return args.db;
@@ -244,7 +261,10 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
               for (const RuleHit& hit : hits) sum += hit.score;
               rule_scores[name] = sum;
             }
-            messages.push_back({tokens.hashes(), tokens.families(), spam, name});
+            messages.push_back({tokens.hashes(), tokens.families(), spam, name, -1, {}});
+            if (args.learner != "nb" && args.features != "tokens") {
+              bayes::CharNgrams(data, args.ngrams, &messages.back().ngrams);
+            }
           },
           [](const std::string& name, const std::string& error) {
             std::fprintf(stderr, "sluice bayes cv: skipped %s: %s\n", name.c_str(), error.c_str());
@@ -261,7 +281,18 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
         j >= ham.size() || (i < spam.size() && i * ham.size() <= j * spam.size());
     mixed.push_back(std::move(take_spam ? spam[i++] : ham[j++]));
   }
-  if (args.holdout_last > 0) {
+  const bool fixed_holdout =
+      args.holdout_last > 0 || !args.score_spam.empty() || !args.score_ham.empty();
+  if (fixed_holdout && args.holdout_last <= 0) {
+    for (auto& m : mixed) m.fold = 1;
+    messages.clear();
+    load(args.score_spam, true);
+    load(args.score_ham, false);
+    for (auto& m : messages) {
+      m.fold = 0;
+      mixed.push_back(std::move(m));
+    }
+  } else if (args.holdout_last > 0) {
     // A time-ordered hold-out: lists are in file-name order, which is arrival order for
     // the public corpus; models of older mail scoring newer mail, like spam-1 -> spam-2.
     // Per directory (corpus group), so every group is both learned and scored.
@@ -282,14 +313,25 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   if (args.rank == "log-odds") rank = bayes::CvRank::kLogOdds;
   if (args.rank == "blend") rank = bayes::CvRank::kBlend;
   std::vector<bayes::Classification> details;
-  auto scored = bayes::CrossValidate(mixed, args.holdout_last > 0 ? 1 : args.folds, classifier,
-                                     rank, &details);
-  if (args.holdout_last > 0) {
+  const uint32_t folds = fixed_holdout ? 1 : args.folds;
+  auto scored = bayes::CrossValidate(mixed, folds, classifier, rank, &details);
+  // The logistic learner's margins on the same folds (empty with --learner nb).
+  std::vector<bayes::Scored> margins;
+  if (args.learner != "nb") {
+    const bayes::LogisticFeatures features =
+        args.features == "ngrams" ? bayes::LogisticFeatures::kNgrams
+        : args.features == "both" ? bayes::LogisticFeatures::kBoth
+                                  : bayes::LogisticFeatures::kTokens;
+    margins = bayes::CrossValidateLogistic(mixed, folds, args.logistic, features);
+  }
+  if (fixed_holdout) {
     std::vector<bayes::Scored> kept;
     std::vector<bayes::LabelledTokens> kept_messages;
     std::vector<bayes::Classification> kept_details;
+    std::vector<bayes::Scored> kept_margins;
     for (size_t i = 0; i < scored.size(); ++i) {
       if (mixed[i].fold == 0) {
+        if (!margins.empty()) kept_margins.push_back(margins[i]);
         kept.push_back(scored[i]);
         kept_messages.push_back(std::move(mixed[i]));
         kept_details.push_back(details[i]);
@@ -298,6 +340,7 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
     scored = std::move(kept);
     mixed = std::move(kept_messages);
     details = std::move(kept_details);
+    margins = std::move(kept_margins);
   }
   if (!args.dump_file.empty()) {
     // One line per scored message, to fit the verdict's Bayes mapping outside (models/).
@@ -307,12 +350,15 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
       return 2;
     }
     std::fprintf(out,
-                 "name\tspam\tprobability\tspam_log_tail\tham_log_tail\tlog_odds\tclues\trules\n");
+                 "name\tspam\tprobability\tspam_log_tail\tham_log_tail\tlog_odds\tclues\trules%s\n",
+                 margins.empty() ? "" : "\tlogistic_margin");
     for (size_t i = 0; i < mixed.size(); ++i) {
       const bayes::Classification& c = details[i];
-      std::fprintf(out, "%s\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t%u\t%.9g\n", mixed[i].name.c_str(),
+      std::fprintf(out, "%s\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t%u\t%.9g", mixed[i].name.c_str(),
                    mixed[i].spam ? 1 : 0, c.probability, c.spam_log_tail, c.ham_log_tail,
                    c.log_odds, c.clues_used, rule_scores[mixed[i].name]);
+      if (!margins.empty()) std::fprintf(out, "\t%.9g", margins[i].score);
+      std::fprintf(out, "\n");
     }
     std::fclose(out);
   }
@@ -323,15 +369,35 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
       classifier.strength, classifier.unknown_prob, classifier.min_dev, classifier.max_clues,
       args.skip_received, classifier.family_cap, classifier.capped_families);
   PrintMetrics(label, bayes::Evaluate(scored, args.threshold), args.threshold);
-  // Rules + Bayes at the configured spam threshold, for choosing the Bayes weight.
+  // The models as probabilities: naive Bayes; logistic; both, by averaging their log odds.
+  std::vector<std::pair<std::string, std::vector<bayes::Scored>>> models;
+  models.push_back({"bayes", scored});
+  if (!margins.empty()) {
+    std::vector<bayes::Scored> logistic = margins, blend = margins;
+    for (size_t i = 0; i < margins.size(); ++i) {
+      const double m = args.logistic_scale * margins[i].score;
+      logistic[i].score = bayes::LogisticModel::Probability(m);
+      blend[i].score = bayes::LogisticModel::Probability((LogOdds(scored[i].score) + m) / 2);
+    }
+    std::snprintf(label, sizeof label, "logistic %s r=%g e=%u t=%g b=%u n=%d",
+                  args.features.c_str(), args.logistic.rate, args.logistic.epochs,
+                  args.logistic.tone_margin, args.logistic.bucket_bits, args.logistic.normalize);
+    PrintMetrics(label, bayes::Evaluate(logistic, 0.5), 0.5);
+    PrintMetrics("bayes + logistic", bayes::Evaluate(blend, 0.5), 0.5);
+    models.push_back({"logistic", std::move(logistic)});
+    models.push_back({"bayes+logistic", std::move(blend)});
+  }
+  // Rules + model at the configured spam threshold, for choosing the model's weight.
   const double spam_threshold = config->scoring.thresholds.SpamThreshold();
   for (double weight : args.weights) {
-    std::vector<bayes::Scored> combined = scored;
-    for (size_t i = 0; i < combined.size(); ++i) {
-      combined[i].score = rule_scores[mixed[i].name] + BayesScore(scored[i].score, weight);
+    for (const auto& [name, probabilities] : models) {
+      std::vector<bayes::Scored> combined = probabilities;
+      for (size_t i = 0; i < combined.size(); ++i) {
+        combined[i].score = rule_scores[mixed[i].name] + BayesScore(probabilities[i].score, weight);
+      }
+      std::snprintf(label, sizeof label, "rules + %s weight %g", name.c_str(), weight);
+      PrintMetrics(label, bayes::Evaluate(combined, spam_threshold), spam_threshold);
     }
-    std::snprintf(label, sizeof label, "rules + bayes weight %g", weight);
-    PrintMetrics(label, bayes::Evaluate(combined, spam_threshold), spam_threshold);
   }
   if (args.show_errors > 0) {
     // The hams ranked highest and the spams ranked lowest: where to look next.
@@ -426,9 +492,30 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
       ->delimiter(',');
   cv->add_option("--holdout-last", args->holdout_last,
                  "instead of folds: score the last fraction of each class, trained on the rest");
+  cv->add_option("--score-spam", args->score_spam,
+                 "score these spam paths (never learned) instead of folds: reporting only");
+  cv->add_option("--score-ham", args->score_ham,
+                 "score these ham paths (never learned) instead of folds: reporting only");
   cv->add_option("--dump", args->dump_file,
                  "write each scored message's Bayes details and rule score (TSV)");
   cv->add_option("--show-errors", args->show_errors, "list the N worst-ranked ham and spam");
+  cv->add_option("--learner", args->learner,
+                 "nb (chi-square only), logistic or both (also the logistic experiment)")
+      ->check(CLI::IsMember({"nb", "logistic", "both"}));
+  cv->add_option("--features", args->features, "logistic features: tokens, ngrams or both")
+      ->check(CLI::IsMember({"tokens", "ngrams", "both"}));
+  cv->add_option("--rate", args->logistic.rate, "logistic step size");
+  cv->add_option("--epochs", args->logistic.epochs, "logistic passes over the training folds");
+  cv->add_option("--tone", args->logistic.tone_margin,
+                 "logistic learns when y * margin is below this (train on or near error)");
+  cv->add_option("--buckets", args->logistic.bucket_bits, "logistic weights: 2^N buckets")
+      ->check(CLI::Range(8, 26));
+  cv->add_option("--normalize", args->logistic.normalize, "features weigh 1/sqrt(n) (0/1)");
+  cv->add_option("--ngram-min", args->ngrams.min_n, "shortest character n-gram");
+  cv->add_option("--ngram-max", args->ngrams.max_n, "longest character n-gram");
+  cv->add_option("--ngram-bytes", args->ngrams.max_bytes, "n-grams of the first N bytes");
+  cv->add_option("--logistic-scale", args->logistic_scale,
+                 "P(spam) = sigmoid(scale * margin) for rules + logistic");
   cv->callback([args, &globals] { globals.exit_code = CrossValidation(*args, globals); });
 
   auto* metrics = cmd->add_subcommand("metrics", "accuracy of \"spam|ham<TAB>score\" lines");

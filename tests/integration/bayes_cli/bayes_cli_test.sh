@@ -124,4 +124,18 @@ awk -F'\t' 'NR > 1 && (($2 == 1) != ($3 > 0.5)) { bad++ } END { exit bad > 0 }' 
   fail "cv dump: a message on the wrong side: $(cat "$work/cv.tsv")"
 awk -F'\t' 'NR > 1 && $2 == 1 && $8 != 1 { bad++ } END { exit bad > 0 }' "$work/cv.tsv" ||
   fail "cv dump: spam rule score must be the SAYS_WINNER score 1: $(cat "$work/cv.tsv")"
+# cv --learner both: the logistic experiment's margin beside each message, on the right side
+# of 0 for these disjoint classes; --score-spam/--score-ham score only those, learning the rest.
+s bayes cv --spam "$work/spam" --ham "$work/ham" --folds 3 --learner both --features both \
+  --epochs 5 --dump "$work/lr.tsv" >"$work/lr.out" || fail "bayes cv --learner both"
+grep -q "^logistic both" "$work/lr.out" || fail "cv logistic line: $(cat "$work/lr.out")"
+head -1 "$work/lr.tsv" | grep -q "rules.logistic_margin$" || fail "lr dump header: $(head -1 "$work/lr.tsv")"
+awk -F'\t' 'NR > 1 && (($2 == 1) != ($9 > 0)) { bad++ } END { exit bad > 0 }' "$work/lr.tsv" ||
+  fail "lr dump: a message on the wrong side: $(cat "$work/lr.tsv")"
+mkdir -p "$work/new-spam" "$work/new-ham"
+for i in 91 92; do mail spam "$i" >"$work/new-spam/$i.eml"; mail ham "$i" >"$work/new-ham/$i.eml"; done
+s bayes cv --spam "$work/spam" --ham "$work/ham" --learner logistic --score-spam "$work/new-spam" \
+  --score-ham "$work/new-ham" --dump "$work/new.tsv" >"$work/new.out" || fail "bayes cv --score-spam"
+[ "$(wc -l <"$work/new.tsv")" -eq 5 ] || fail "--score-*: only the 4 new messages: $(cat "$work/new.tsv")"
+grep -q "spam     2 ham     2" "$work/new.out" || fail "--score-* counts: $(cat "$work/new.out")"
 echo "bayes_cli: ok ($rounds scoring rounds during training)"
