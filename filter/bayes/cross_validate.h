@@ -41,8 +41,9 @@ std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, u
                                   std::vector<Classification>* details = nullptr);
 
 // Which features the logistic learner sees: the tokens' hashes, the character n-grams, or
-// both (the two hash spaces are apart).
-enum class LogisticFeatures { kTokens, kNgrams, kBoth };
+// both (the two hash spaces are apart); or only the tokens of family kContent (no delivery
+// path: Received, Return-Path, addresses, list headers), to see what the path carries.
+enum class LogisticFeatures { kTokens, kNgrams, kBoth, kContentTokens };
 
 // The same folds as CrossValidate, each scored by a LogisticModel learned online on the
 // other folds' messages in input order, options.epochs times. Returns each message's

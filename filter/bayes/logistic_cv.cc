@@ -17,6 +17,13 @@ std::vector<Scored> CrossValidateLogistic(const std::vector<LabelledTokens>& mes
   auto features_of = [&](const LabelledTokens& m) -> std::span<const uint64_t> {
     if (features == LogisticFeatures::kTokens) return m.hashes;
     if (features == LogisticFeatures::kNgrams) return m.ngrams;
+    if (features == LogisticFeatures::kContentTokens) {
+      scratch.clear();
+      for (size_t t = 0; t < m.hashes.size(); ++t) {
+        if (t >= m.families.size() || m.families[t] == kContent) scratch.push_back(m.hashes[t]);
+      }
+      return scratch;
+    }
     scratch.assign(m.hashes.begin(), m.hashes.end());
     scratch.insert(scratch.end(), m.ngrams.begin(), m.ngrams.end());
     return scratch;

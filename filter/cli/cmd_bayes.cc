@@ -262,7 +262,7 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
               rule_scores[name] = sum;
             }
             messages.push_back({tokens.hashes(), tokens.families(), spam, name, -1, {}});
-            if (args.learner != "nb" && args.features != "tokens") {
+            if (args.learner != "nb" && (args.features == "ngrams" || args.features == "both")) {
               bayes::CharNgrams(data, args.ngrams, &messages.back().ngrams);
             }
           },
@@ -318,10 +318,10 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   // The logistic learner's margins on the same folds (empty with --learner nb).
   std::vector<bayes::Scored> margins;
   if (args.learner != "nb") {
-    const bayes::LogisticFeatures features =
-        args.features == "ngrams" ? bayes::LogisticFeatures::kNgrams
-        : args.features == "both" ? bayes::LogisticFeatures::kBoth
-                                  : bayes::LogisticFeatures::kTokens;
+    bayes::LogisticFeatures features = bayes::LogisticFeatures::kTokens;
+    if (args.features == "ngrams") features = bayes::LogisticFeatures::kNgrams;
+    if (args.features == "both") features = bayes::LogisticFeatures::kBoth;
+    if (args.features == "content") features = bayes::LogisticFeatures::kContentTokens;
     margins = bayes::CrossValidateLogistic(mixed, folds, args.logistic, features);
   }
   if (fixed_holdout) {
@@ -502,8 +502,10 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
   cv->add_option("--learner", args->learner,
                  "nb (chi-square only), logistic or both (also the logistic experiment)")
       ->check(CLI::IsMember({"nb", "logistic", "both"}));
-  cv->add_option("--features", args->features, "logistic features: tokens, ngrams or both")
-      ->check(CLI::IsMember({"tokens", "ngrams", "both"}));
+  cv->add_option("--features", args->features,
+                 "logistic features: tokens, ngrams, both, or content (tokens not of the "
+                 "delivery path)")
+      ->check(CLI::IsMember({"tokens", "ngrams", "both", "content"}));
   cv->add_option("--rate", args->logistic.rate, "logistic step size");
   cv->add_option("--epochs", args->logistic.epochs, "logistic passes over the training folds");
   cv->add_option("--tone", args->logistic.tone_margin,

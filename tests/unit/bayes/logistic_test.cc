@@ -113,6 +113,19 @@ TEST(LogisticTest, FeatureSetsAreSeparateInputs) {
   EXPECT_EQ(both.one_minus_auc_percent, 0);
 }
 
+TEST(LogisticTest, ContentTokensLeaveTheDeliveryPathOut) {
+  auto messages = ToyMessages(60);
+  // The class marker (first token) comes from a Received header; the noise is content.
+  for (auto& m : messages) m.families = {kReceivedPath, kContent, kContent};
+  LogisticOptions options;
+  const Metrics content =
+      Evaluate(CrossValidateLogistic(messages, 5, options, LogisticFeatures::kContentTokens), 0);
+  const Metrics all =
+      Evaluate(CrossValidateLogistic(messages, 5, options, LogisticFeatures::kTokens), 0);
+  EXPECT_GE(content.one_minus_auc_percent, 20);
+  EXPECT_EQ(all.one_minus_auc_percent, 0);
+}
+
 TEST(CharNgramsTest, DistinctCaseFoldedAndBounded) {
   std::vector<uint64_t> a, b, c;
   CharNgramOptions options;  // 4-grams of the first 3000 bytes
