@@ -54,6 +54,7 @@ struct BayesArgs {
   std::string rank = "probability";
   uint32_t show_errors = 0;
   double holdout_last = 0;  // cv: score only the last fraction of each class, trained on the rest
+  bool holdout_first = false;  // cv --holdout-last F: score the first F instead (newer -> older)
   // cv: score these instead (learned never), trained on all of --spam/--ham: for reporting an
   // experiment on the test split once, after choosing on the training split.
   std::vector<std::string> score_spam, score_ham;
@@ -305,7 +306,9 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
     for (auto& m : mixed) {
       const std::string group = group_of(m.name);
       const size_t index = seen[group]++;
-      m.fold = index >= total[group] * (1 - args.holdout_last) ? 0 : 1;
+      const bool scored = args.holdout_first ? index < total[group] * args.holdout_last
+                                             : index >= total[group] * (1 - args.holdout_last);
+      m.fold = scored ? 0 : 1;
     }
   }
   bayes::CvRank rank = bayes::CvRank::kProbability;
@@ -496,6 +499,8 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
                  "score these spam paths (never learned) instead of folds: reporting only");
   cv->add_option("--score-ham", args->score_ham,
                  "score these ham paths (never learned) instead of folds: reporting only");
+  cv->add_option("--holdout-first", args->holdout_first,
+                 "with --holdout-last F: score the first F of each group instead (0/1)");
   cv->add_option("--dump", args->dump_file,
                  "write each scored message's Bayes details and rule score (TSV)");
   cv->add_option("--show-errors", args->show_errors, "list the N worst-ranked ham and spam");

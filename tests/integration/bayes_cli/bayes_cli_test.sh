@@ -138,4 +138,13 @@ s bayes cv --spam "$work/spam" --ham "$work/ham" --learner logistic --score-spam
   --score-ham "$work/new-ham" --dump "$work/new.tsv" >"$work/new.out" || fail "bayes cv --score-spam"
 [ "$(wc -l <"$work/new.tsv")" -eq 5 ] || fail "--score-*: only the 4 new messages: $(cat "$work/new.tsv")"
 grep -q "spam     2 ham     2" "$work/new.out" || fail "--score-* counts: $(cat "$work/new.out")"
+# --holdout-last F scores the last F of each directory, --holdout-first 1 the first F instead.
+s bayes cv --spam "$work/spam" --ham "$work/ham" --holdout-last 0.4 --dump "$work/last.tsv" >/dev/null ||
+  fail "bayes cv --holdout-last"
+s bayes cv --spam "$work/spam" --ham "$work/ham" --holdout-last 0.4 --holdout-first 1 \
+  --dump "$work/first.tsv" >/dev/null || fail "bayes cv --holdout-first"
+[ "$(wc -l <"$work/first.tsv")" -eq "$(wc -l <"$work/last.tsv")" ] || fail "hold-out sizes differ"
+first=$(ls "$work/spam" | sort | head -1)
+grep -q "/spam/$first	" "$work/first.tsv" || fail "--holdout-first must score $first: $(cut -f1 "$work/first.tsv")"
+! grep -q "/spam/$first	" "$work/last.tsv" || fail "--holdout-last must not score $first"
 echo "bayes_cli: ok ($rounds scoring rounds during training)"
