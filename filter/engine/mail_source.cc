@@ -211,7 +211,9 @@ void WalkFile(const std::string& path, int fd, size_t regular_size, Walker* walk
   walker->Message(path, data);
 }
 
-void WalkPath(const std::string& path, Walker* walker, int depth);
+// `named`: the path was given by the user (a list file or the command line), not found by
+// listing a directory.
+void WalkPath(const std::string& path, Walker* walker, int depth, bool named);
 
 void WalkDirectory(const fs::path& dir, Walker* walker, int depth) {
   std::error_code ec;
@@ -234,17 +236,22 @@ void WalkDirectory(const fs::path& dir, Walker* walker, int depth) {
     collect(dir);
   }
   std::sort(entries.begin(), entries.end());
-  for (const std::string& entry : entries) WalkPath(entry, walker, depth + 1);
+  for (const std::string& entry : entries) WalkPath(entry, walker, depth + 1, false);
 }
 
 // One open() tells a file from a directory (fstat on the descriptor), so a message file
-// costs no separate stat.
-void WalkPath(const std::string& path, Walker* walker, int depth) {
+// costs no separate stat. What a directory holds besides files and directories (a FIFO, a
+// socket, a link to /dev/zero: odd entries of a Maildir) is reported and skipped: opening
+// a FIFO waits for a writer forever, a device reads forever. It is opened O_NONBLOCK for
+// that reason (no effect on regular files). A path the user named is read whatever it is:
+// `sluice score <(...)` and /dev/stdin are pipes.
+void WalkPath(const std::string& path, Walker* walker, int depth, bool named) {
   if (depth > 32) {
     walker->Error(path, "directories nested too deep");
     return;
   }
-  ScopedFd fd(walker->directories.Open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  ScopedFd fd(
+      walker->directories.Open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (named ? 0 : O_NONBLOCK)));
   if (fd.get() < 0) {
     const int open_errno = errno;
     std::error_code ec;
@@ -265,6 +272,10 @@ void WalkPath(const std::string& path, Walker* walker, int depth) {
   }
   if (S_ISDIR(st.st_mode)) {
     WalkDirectory(path, walker, depth);
+    return;
+  }
+  if (!named && !S_ISREG(st.st_mode)) {
+    walker->Error(path, "not a regular file (a FIFO, socket or device)");
     return;
   }
   WalkFile(path, fd.get(), S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0, walker);
@@ -300,11 +311,11 @@ MailWalkCounts WalkMail(const std::string& path, const MailFn& on_message,
     while (std::getline(in, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty() || line[0] == '#') continue;
-      WalkPath(line, &walker, 0);
+      WalkPath(line, &walker, 0, true);
     }
     return walker.counts;
   }
-  WalkPath(path, &walker, 0);
+  WalkPath(path, &walker, 0, true);
   return walker.counts;
 }
 

@@ -8,7 +8,9 @@
 // mbox, which is what the public corpus files are.
 //
 // Failure: unreadable or missing paths are reported through on_error and skipped; the
-// walk goes on. Thread-safety: a plain function; call it from one thread.
+// walk goes on. So are FIFOs, sockets and devices found inside a directory (a path named
+// directly is read whatever it is, e.g. a pipe). Thread-safety: a plain function; call it from one
+// thread.
 #pragma once
 
 #include <cstddef>

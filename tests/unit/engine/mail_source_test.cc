@@ -1,12 +1,15 @@
 // mail_source_test.cc - files, directories, Maildirs, mbox files and list files.
 #include "filter/engine/mail_source.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <string>
 #include <thread>
@@ -209,6 +212,38 @@ TEST_F(MailSourceTest, ListsAcrossDirectoriesReadTheRightFiles) {
   std::map<std::string, std::string> seen = Walk("2.eml", &counts, &errors);
   fs::current_path(cwd);
   EXPECT_EQ(seen["2.eml"], "Subject: a2\n\n");
+}
+
+// A FIFO in a Maildir (or a link to one, or to a device such as /dev/zero) is an odd entry,
+// not mail: it is reported and skipped. Opening it used to wait for a writer forever
+// (`sluice score` and `sluice train` hung). If the walk blocks, the test fails and lets it go.
+TEST_F(MailSourceTest, FifosAndDevicesInDirectoriesAreSkipped) {
+  Write("md/cur/1", "Subject: one\n\n");
+  Write("md/new/3", "Subject: three\n\n");
+  fs::create_directories(root_ + "/md/tmp");
+  const std::string fifo = root_ + "/md/new/2";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  fs::create_symlink(fifo, root_ + "/md/cur/2-link");
+  fs::create_symlink("/dev/null", root_ + "/md/cur/null");
+  MailWalkCounts counts;
+  std::vector<std::string> errors;
+  std::map<std::string, std::string> seen;
+  auto walk = std::async(std::launch::async, [&] { seen = Walk(root_ + "/md", &counts, &errors); });
+  if (walk.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    ADD_FAILURE() << "the walk blocked on the FIFO";
+    // A writer that opens and closes gives each blocked open an EOF.
+    while (walk.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) {
+      const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) close(fd);
+    }
+    return;
+  }
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[root_ + "/md/new/3"], "Subject: three\n\n");
+  EXPECT_EQ(counts.messages, 2u);
+  EXPECT_EQ(counts.errors, 3u);
+  EXPECT_EQ(errors, (std::vector<std::string>{root_ + "/md/cur/2-link", root_ + "/md/cur/null",
+                                               root_ + "/md/new/2"}));
 }
 
 // A file that is not regular (here a pipe, as `sluice score <(...)` gives) has no size to
