@@ -1,6 +1,10 @@
 #include "filter/config/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace sluice {
 namespace {
@@ -16,6 +20,30 @@ TEST(ConfigTest, EmbeddedDefaultParses) {
   EXPECT_EQ(config->scoring.rule_files[0].find("${"), std::string::npos);
   EXPECT_EQ(config->milter.socket_mode, 0660u);
   EXPECT_EQ(config->smtp.io_threads, 0u);  // one per core
+}
+
+// A config path that names a directory (a slip: --config /etc/sluice) loaded as an empty
+// configuration, no rules and no token store, and `serve --check` said ok.
+TEST(ConfigTest, LoadConfigRefusesWhatIsNotAReadableFile) {
+  const std::string dir = ::testing::TempDir() + "sluice-config-dir-" + std::to_string(::getpid());
+  ASSERT_TRUE(std::filesystem::create_directories(dir));
+  auto config = LoadConfig(dir);
+  std::filesystem::remove(dir);
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find(dir + ": cannot read config file: Is a directory"),
+            std::string::npos)
+      << config.status().ToString();
+  auto missing = LoadConfig(dir + "/missing.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("cannot open config file: No such file"),
+            std::string::npos)
+      << missing.status().ToString();
+  const std::string file = dir + ".yaml";
+  { std::ofstream(file) << "scoring:\n  bayes:\n    enabled: false\n"; }
+  auto good = LoadConfig(file);
+  std::filesystem::remove(file);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_FALSE(good->scoring.bayes_enabled);
 }
 
 TEST(ConfigTest, SmtpIoThreadsIsReadAndBounded) {
