@@ -5,16 +5,18 @@
 // thread (the mask is set before any thread starts) and taken by sigtimedwait() on the main
 // thread: SIGTERM/SIGINT stop, SIGHUP reloads config and rules, SIGUSR1 reopens the score
 // log. libmilter's own signal thread also waits for SIGHUP/SIGTERM/SIGINT and would *stop*
-// the milter on SIGHUP; Linux hands a process-directed signal to the main thread first when
-// it is waiting for it, and the main thread only dispatches (reload runs on its own thread),
-// so it is back in sigtimedwait within microseconds and keeps winning.
+// the milter on SIGHUP; Linux hands a process-directed signal to the main thread first only
+// while it waits, so a signal arriving while the main thread handled the one before went to
+// libmilter. With the static libmilter that thread's sigwait never returns
+// (filter/milter/libmilter_signals.cc); with the shared one, a milter stopped that way ends
+// the daemon with status 3 (below), not 0.
 //
 // Reload: the new config is loaded and a new Engine built off the hot path
 // (Engine::Reload); on any error the old engine keeps running and the error is logged.
 // Socket, listen address, user and score-log path are fixed at start (restart to change).
 //
 // Exit status: 0 after a clean stop; 1 when the config, rules, socket or privilege drop
-// fail at startup; 3 when libmilter fails while serving.
+// fail at startup; 3 when the milter stops while serving without being asked to.
 #include <signal.h>
 #include <unistd.h>
 
@@ -234,10 +236,12 @@ int Serve(const Globals& globals, const ServeArgs& args) {
     timespec tick{0, 200 * 1000 * 1000};
     const int sig = sigtimedwait(&signals, nullptr, &tick);
     if (milter && milter_done) {
-      if (!milter_status.ok()) {
-        Say("milter stopped: " + milter_status.ToString());
-        exit_code = 3;
-      }
+      // Nothing here asked it to stop: a failure, or (with a shared libmilter, whose signal
+      // thread is not disarmed: libmilter_signals.cc) a SIGHUP/SIGTERM taken by libmilter.
+      // Not a clean stop: exit 3, so that systemd's Restart=on-failure brings it back.
+      Say("milter stopped unexpectedly: " +
+          (milter_status.ok() ? std::string("libmilter returned") : milter_status.ToString()));
+      exit_code = 3;
       break;
     }
     if (sig == SIGTERM || sig == SIGINT) {
