@@ -29,6 +29,7 @@
 #include "filter/cli/command.h"
 #include "filter/mime/message.h"
 #include "filter/rules/rule_set.h"
+#include "filter/util/mapped_file.h"
 
 namespace sluice::cli {
 namespace {
@@ -46,10 +47,10 @@ bool ReadFile(const std::string& path, std::string* out) {
     out->assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     return !std::cin.bad();
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !in.bad();
+  // Not an istreambuf_iterator over an ifstream: on a directory (a slip, `rules test DIR`)
+  // its read fails with an ios_failure thrown whatever the exception mask: the command
+  // aborted instead of saying it cannot read the path.
+  return ReadFileBytes(path, out);
 }
 
 void PrintDiagnostics(const std::vector<rules::Diagnostic>& diagnostics, const char* prefix) {

@@ -34,7 +34,8 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-// The whole of `path` in *out, read with one read() of its size where it can.
+// The whole of `path` in *out, read with one read() of its size where it can. On false,
+// errno says why (e.g. EISDIR for a directory, which opens but does not read).
 bool ReadFileBytes(const std::string& path, std::string* out);
 
 }  // namespace sluice
