@@ -2,8 +2,6 @@
 #include "filter/config/config.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,8 +15,8 @@
 #include <stdexcept>
 
 #include "filter/config/default_config.h"
+#include "filter/util/mapped_file.h"
 #include "filter/util/network_list.h"
-#include "filter/util/scoped_fd.h"
 
 namespace sluice {
 namespace {
@@ -366,29 +364,6 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& name) 
   }
 }
 
-namespace {
-
-// The whole file, or why not. (An ifstream opens a directory and then reads nothing without
-// an error: `--config /etc/sluice` loaded as an empty configuration, no rules and no token
-// store, and `serve --check` said ok.)
-Result<std::string> ReadConfigFile(const std::string& path) {
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    return Status::Io(path + ": cannot open config file: " + std::strerror(errno));
-  }
-  std::string text;
-  char buf[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::Io(path + ": cannot read config file: " + std::strerror(errno));
-    if (n == 0) return text;
-    text.append(buf, static_cast<size_t>(n));
-  }
-}
-
-}  // namespace
-
 Result<Config> LoadConfig(const std::string& path) {
   std::string chosen = path;
   if (chosen.empty()) {
@@ -396,9 +371,14 @@ Result<Config> LoadConfig(const std::string& path) {
     else if (fs::exists("/etc/sluice/sluice.yaml")) chosen = "/etc/sluice/sluice.yaml";
     else return DefaultConfig();
   }
-  auto text = ReadConfigFile(chosen);
-  if (!text.ok()) return text.status();
-  return ParseConfig(*text, chosen);
+  // open/read, not an ifstream: that opens a directory and then reads nothing without an
+  // error, and `--config /etc/sluice` loaded as an empty configuration (no rules, no token
+  // store) that `serve --check` passed.
+  std::string text;
+  if (!ReadFileBytes(chosen, &text)) {
+    return Status::Io(chosen + ": cannot read config file: " + std::strerror(errno));
+  }
+  return ParseConfig(text, chosen);
 }
 
 std::string_view DefaultConfigText() { return kDefaultConfigYaml; }

@@ -35,7 +35,7 @@ TEST(ConfigTest, LoadConfigRefusesWhatIsNotAReadableFile) {
       << config.status().ToString();
   auto missing = LoadConfig(dir + "/missing.yaml");
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("cannot open config file: No such file"),
+  EXPECT_NE(missing.status().message().find("cannot read config file: No such file"),
             std::string::npos)
       << missing.status().ToString();
   const std::string file = dir + ".yaml";
