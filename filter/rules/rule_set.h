@@ -28,6 +28,10 @@ struct LoadOptions {
   // When not empty, only the rules with these ids are compiled; the others are left out as
   // if disabled (meta rules naming them then read 0). For measuring one rule's cost alone.
   std::set<std::string> only_rules;
+  // `words` rules over body and rawbody are matched by a word lookup instead of Hyperscan
+  // when it gives exactly the same hits (word_matcher.h). false: Hyperscan only, for
+  // comparing the two.
+  bool word_matcher = true;
 };
 
 struct Diagnostic {

@@ -10,6 +10,7 @@
 #include <hs/hs.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "filter/rules/pcre_regex.h"
 #include "filter/rules/rule.h"
 #include "filter/rules/rule_set.h"
+#include "filter/rules/word_matcher.h"
 
 namespace sluice::rules {
 
@@ -47,6 +49,9 @@ struct TargetGroup {
   std::vector<uint32_t> rules;         // all rules of this target
   std::vector<uint32_t> fallback;      // those scanned with PCRE2
   HsDatabasePtr db;                    // null when every rule fell back
+  // A collapsed group whose every rule WordMatcher takes: matched by word lookup, with db
+  // for the texts the matcher hands back (rule_set_scan.cc). Null otherwise.
+  std::unique_ptr<WordMatcher> words;
 };
 
 class RuleSetImpl final : public RuleSet {

@@ -69,6 +69,25 @@ bool OrderMetaRules(const std::vector<CompiledRule>& rules, std::vector<uint32_t
   return ok;
 }
 
+// A space-collapsed group of `words` rules is matched by word lookup when the matcher takes
+// every rule of it exactly (word_matcher.h); otherwise (or with a PCRE2 fallback in the
+// group) the whole group stays on Hyperscan, so its hits keep Hyperscan's order.
+void AddWordMatcher(const std::vector<CompiledRule>& rules, TargetGroup* group) {
+  if (!group->collapse_space || !group->db || !group->fallback.empty()) return;
+  for (uint32_t r : group->rules) {
+    const Rule& rule = rules[r].rule;
+    // The matcher is Hyperscan's caseless UTF-8 mode (flag noutf8 makes it bytes).
+    if (!rule.from_words || !rule.flags.caseless || !rule.flags.utf8 ||
+        !WordMatcher::Takes(rule.words)) {
+      return;
+    }
+  }
+  auto matcher = std::make_unique<WordMatcher>();
+  for (uint32_t r : group->rules) matcher->Add(r, rules[r].rule.words);
+  matcher->Finish();
+  group->words = std::move(matcher);
+}
+
 }  // namespace
 
 std::string Diagnostic::ToString() const {
@@ -287,6 +306,7 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
     if (group.db && hs_alloc_scratch(group.db.get(), &set->prototype_) != HS_SUCCESS) {
       errors.push_back({"", 0, "", "cannot allocate Hyperscan scratch for " + group.name});
     }
+    if (options.word_matcher) AddWordMatcher(set->rules_, &group);
   }
   if (!errors.empty()) {
     finish_warnings();

@@ -8,11 +8,14 @@
 // re-matching just that rule with PCRE2 near the reported end offset; so the databases
 // need no HS_FLAG_SOM_LEFTMOST, which would slow every scan.
 // `words` rules over body and rawbody scan a copy with each whitespace run made one ' '
-// (CollapseSpace), where a phrase like 'gift certificate' is one literal for Hyperscan.
+// (CollapseSpace), where a phrase like 'gift certificate' is one literal for Hyperscan;
+// when every rule of such a group can be, they are matched by a word lookup instead
+// (word_matcher.h), which reports what Hyperscan would, in Hyperscan's order.
 // Per-thread state (scratch, counters) lives in a thread_local and is reused, so a warm
 // thread allocates only the hits it returns.
 #include <string.h>  // memrchr
 
+#include <algorithm>
 #include <cctype>
 
 #include "filter/rules/facts.h"
@@ -37,6 +40,8 @@ struct ThreadState {
   std::string text;                                          // assembled header texts
   std::vector<std::vector<std::string_view>> header_values;  // per header_index_ slot
   std::string collapsed;  // body or rawbody with whitespace runs made one ' '
+  std::string folded;     // WordMatcher's case-folded copy of a text
+  std::vector<WordMatch> word_matches;
   ~ThreadState() { hs_free_scratch(scratch); }
 };
 
@@ -76,6 +81,47 @@ FactHeaders CollectedFactHeaders(const ThreadState& state, const std::vector<uin
   first(5, &found.cc);
   found.received = state.header_values[slots[6]].size();
   return found;
+}
+
+// Records the matches of a word-matched group in `text` as OnMatch would have. Hyperscan
+// reports each (rule, end) once, in order of end offset, and a rule without min_hits only
+// at its first end (HS_FLAG_SINGLEMATCH); the matcher's matches come unordered, so they are
+// sorted here and the group's rules are put in `touched` by first end. Two rules with the
+// same first end would come in an order Hyperscan does not promise to keep: then nothing
+// is recorded and false returned, as when the matcher cannot judge the text, and the
+// caller scans with Hyperscan.
+bool MatchWords(const TargetGroup& group, const std::vector<CompiledRule>& rules,
+                std::string_view text, uint32_t copies, ThreadState* state) {
+  std::vector<WordMatch>& matches = state->word_matches;
+  matches.clear();
+  if (!group.words->Scan(text, &state->folded, &matches)) return false;
+  if (matches.empty()) return true;
+  std::sort(matches.begin(), matches.end(), [](const WordMatch& a, const WordMatch& b) {
+    return a.rule != b.rule ? a.rule < b.rule : a.end < b.end;
+  });
+  const size_t mark = state->touched.size();
+  for (size_t i = 0; i < matches.size();) {
+    const uint32_t rule = matches[i].rule;
+    uint32_t distinct = 0, last = UINT32_MAX;
+    state->first_end[rule] = matches[i].end;
+    for (; i < matches.size() && matches[i].rule == rule; ++i) {
+      if (matches[i].end != last) ++distinct;
+      last = matches[i].end;
+    }
+    state->counts[rule] = (rules[rule].rule.min_hits <= 1 ? 1 : distinct) * copies;
+    state->touched.push_back(rule);
+  }
+  auto begin = state->touched.begin() + static_cast<std::ptrdiff_t>(mark);
+  std::sort(begin, state->touched.end(),
+            [&](uint32_t a, uint32_t b) { return state->first_end[a] < state->first_end[b]; });
+  for (auto it = begin; it + 1 < state->touched.end(); ++it) {
+    if (state->first_end[*it] == state->first_end[*(it + 1)]) {
+      for (auto undo = begin; undo != state->touched.end(); ++undo) state->counts[*undo] = 0;
+      state->touched.resize(mark);
+      return false;
+    }
+  }
+  return true;
 }
 
 bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
@@ -187,7 +233,9 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
       size_t mark = state.touched.size();
       context.copies = copies;
       // No pattern matches an empty text (empty-matching patterns are refused at load).
-      if (group.db && state.scratch && !text.empty()) {
+      if (group.words && MatchWords(group, rules_, text, copies, &state)) {
+        // matched by word lookup: the same matches as the database would report
+      } else if (group.db && state.scratch && !text.empty()) {
         hs_scan(group.db.get(), text.data(), static_cast<unsigned>(text.size()), 0, state.scratch,
                 OnMatch, &context);
       }
