@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -113,6 +114,14 @@ class Loader {
     }
   }
 
+  // A score or weight: YAML's .nan and .inf parse as doubles, and a NaN threshold never
+  // matches (and breaks the sort of the thresholds), a NaN weight makes every score NaN.
+  double Finite(const YAML::Node& node, const std::string& key) {
+    const double v = Scalar<double>(node, key);
+    if (!std::isfinite(v)) Fail(name_, node, key, "must be a finite number");
+    return v;
+  }
+
   size_t Size(const YAML::Node& node, const std::string& key) {
     const long long v = Scalar<long long>(node, key);
     if (v < 0) Fail(name_, node, key, "must not be negative");
@@ -205,7 +214,7 @@ class Loader {
              "unknown action (accept, add_header, rewrite_subject, quarantine, tempfail, reject, "
              "discard)");
       }
-      t.steps.emplace_back(Scalar<double>(item.second, key + "." + action_name), *action);
+      t.steps.emplace_back(Finite(item.second, key + "." + action_name), *action);
     }
     std::stable_sort(t.steps.begin(), t.steps.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -265,7 +274,7 @@ class Loader {
       Section bs(name_, b, bp);
       bs.On("enabled", [&](auto& v, auto& k) { s.bayes_enabled = Scalar<bool>(v, k); });
       bs.On("db", [&](auto& v, auto& k) { s.bayes_db = Path(v, k); });
-      bs.On("weight", [&](auto& v, auto& k) { s.bayes_weight = Scalar<double>(v, k); });
+      bs.On("weight", [&](auto& v, auto& k) { s.bayes_weight = Finite(v, k); });
       bs.Run();
     });
     sec.On("actions", [&](auto& v, auto& k) { s.thresholds = Actions(v, k); });

@@ -46,6 +46,24 @@ TEST(ConfigTest, LoadConfigRefusesWhatIsNotAReadableFile) {
   EXPECT_FALSE(good->scoring.bayes_enabled);
 }
 
+// YAML's .nan and .inf are doubles: a NaN threshold never matched (and made the threshold
+// sort undefined), a NaN weight made every score NaN. Refused with file:line.
+TEST(ConfigTest, ScoresAndWeightMustBeFinite) {
+  for (const char* text :
+       {"scoring:\n  actions: {reject: .nan}\n",
+        "scoring:\n  actions: {add_header: 5, reject: .inf}\n",
+        "scoring:\n  actions: {add_header: -.inf}\n",
+        "milter:\n  outbound_actions: {reject: .NaN}\n", "scoring:\n  bayes: {weight: .nan}\n"}) {
+    auto config = ParseConfig(text, "t.yaml");
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_NE(config.status().message().find(": must be a finite number"), std::string::npos)
+        << config.status().ToString();
+    EXPECT_EQ(config.status().message().rfind("t.yaml:", 0), 0u) << config.status().ToString();
+  }
+  EXPECT_TRUE(
+      ParseConfig("scoring:\n  actions: {reject: -5.5}\n  bayes: {weight: 0}\n", "t.yaml").ok());
+}
+
 TEST(ConfigTest, SmtpIoThreadsIsReadAndBounded) {
   auto one = ParseConfig("smtp:\n  io_threads: 1\n", "c.yaml");
   ASSERT_TRUE(one.ok()) << one.status().ToString();
