@@ -6,16 +6,16 @@
 #include <cstring>
 
 #include "filter/bayes/token_hash.h"
+#include "filter/bayes/word_scan.h"
 
 namespace sluice::bayes {
 namespace {
 
-// Bytes that end a word outright.
+// Bytes that end a word outright (word_scan.h has the definition its SIMD classifier
+// follows).
 constexpr std::array<bool, 256> MakeSeparators() {
   std::array<bool, 256> table{};
-  for (int c = 0; c <= 0x20; ++c) table[c] = true;
-  table[0x7f] = true;
-  for (unsigned char c : std::string_view("\"()<>[]{}|;:,=*/\\^~`+#&")) table[c] = true;
+  for (int c = 0; c < 256; ++c) table[c] = internal::IsWordSeparator(static_cast<unsigned char>(c));
   return table;
 }
 constexpr std::array<bool, 256> kSeparator = MakeSeparators();
@@ -31,17 +31,14 @@ constexpr std::array<bool, 256> MakeUrlSeparators() {
 constexpr std::array<bool, 256> kUrlSeparator = MakeUrlSeparators();
 
 // Bytes kept inside a word but trimmed at its ends ("e-mail", "don't", "3.5").
-constexpr bool IsTrimmed(unsigned char c) {
-  return c == '.' || c == '-' || c == '\'' || c == '_' || c == '?' || c == '@';
-}
+constexpr bool IsTrimmed(unsigned char c) { return internal::IsWordTrimmed(c); }
 
-// What the one-pass word scanner needs to know of a byte, in one table load: whether it
-// ends a word, is trimmed at a word's ends, is a '.' (Received hosts), and its ASCII
-// lower-case form (bytes >= 0x80 are kept: such words take the UTF-8 path).
+// What the one-pass header scanners need to know of a byte, in one table load: whether it
+// ends a word, is trimmed at a word's ends, and its ASCII lower-case form (bytes >= 0x80
+// are kept: such words take the UTF-8 path).
 struct ByteClass {
   bool separator = false;
   bool trimmed = false;
-  bool dot = false;
   unsigned char lower = 0;
 };
 constexpr std::array<ByteClass, 256> MakeByteClasses() {
@@ -50,7 +47,6 @@ constexpr std::array<ByteClass, 256> MakeByteClasses() {
     const auto b = static_cast<unsigned char>(c);
     table[c].separator = kSeparator[b];
     table[c].trimmed = IsTrimmed(b);
-    table[c].dot = b == '.';
     table[c].lower = b >= 'A' && b <= 'Z' ? static_cast<unsigned char>(b + 32) : b;
   }
   return table;
@@ -85,6 +81,7 @@ void AsciiLower(std::string_view in, std::string* out) {
 // allocate them again for every message.
 struct EmitterScratch {
   std::string folded, skip, pair_text, addr_tag, dom_tag, word_tag;
+  internal::WordScan words;
 };
 
 // Everything one Tokenize() call needs; keeps the per-call state out of the Tokenizer.
@@ -120,43 +117,36 @@ class Emitter {
     }
   }
 
-  // Words() when no token text is kept: the common word (ASCII, min..max characters after
-  // trimming) is split, trimmed, folded and hashed in one pass over its bytes, with no
-  // copy; the FNV state after its last untrimmed byte is its hash, as TokenHash(tag, folded
-  // word) would give. Every other word goes through Word() as before.
+  // Words() when no token text is kept: the words are found from the text's byte-class
+  // masks (word_scan.h) a batch at a time, and the common ones (ASCII, min..max characters
+  // after trimming) hashed four at a time from the lower-case copy, with no per-byte
+  // branch; each hash is what TokenHash(tag, folded trimmed word) gives. Every other word
+  // goes through Word() as before, in its place among the others.
   void HashWords(std::string_view tag, std::string_view text, bool body) {
     const uint64_t tag_state = HashContinue(kFnvOffset, tag);
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const size_t n = text.size();
-    size_t i = 0;
-    while (i < n) {
-      while (i < n && kByteClass[p[i]].separator) ++i;
-      if (i == n) break;
-      const size_t start = i;
-      while (i < n && kByteClass[p[i]].trimmed) ++i;  // leading trimmed bytes
-      const size_t first = i;
-      uint64_t state = tag_state, kept_state = tag_state;
-      size_t kept_end = first;
-      unsigned high = 0;
-      for (; i < n; ++i) {
-        const ByteClass& c = kByteClass[p[i]];
-        if (c.separator) break;
-        high |= p[i];
-        state = (state ^ c.lower) * kFnvPrime;
-        if (!c.trimmed) {
-          kept_state = state;
-          kept_end = i + 1;
+    internal::WordScan& scan = scratch_.words;
+    scan.Load(text);
+    constexpr size_t kBatch = 16;
+    internal::WordSpan spans[kBatch];
+    uint32_t first[kBatch], len[kBatch];
+    uint64_t hashes[kBatch];
+    const uint32_t min_chars = std::max<uint32_t>(options_.min_word_chars, 1);
+    while (const size_t count = scan.Next(spans, kBatch, min_chars, options_.max_word_chars)) {
+      for (size_t k = 0; k < count; ++k) {
+        first[k] = spans[k].first;
+        len[k] = spans[k].other ? 0 : spans[k].kept_end - spans[k].first;
+      }
+      internal::HashSpans(scan.lowered(), tag_state, first, len, count, hashes);
+      for (size_t k = 0; k < count; ++k) out_->Prefetch(hashes[k]);
+      for (size_t k = 0; k < count; ++k) {
+        const internal::WordSpan& span = spans[k];
+        if (span.other) {  // Word() sees for itself whether it is ASCII
+          Word(tag, text.substr(span.start, span.end - span.start), body);
+          continue;
         }
+        out_->Add(hashes[k], tag, {});
+        if (body && options_.osb_window != 0) Window(hashes[k]);
       }
-      const size_t chars = kept_end - first;
-      if (high >= 0x80 || chars > options_.max_word_chars) {
-        Word(tag, text.substr(start, i - start), body, high < 0x80);
-        continue;
-      }
-      if (chars == 0 || chars < options_.min_word_chars) continue;
-      const uint64_t hash = HashFinish(kept_state);
-      out_->Add(hash, tag, {});
-      if (body && options_.osb_window != 0) Window(hash);
     }
   }
 
@@ -294,16 +284,22 @@ class Emitter {
   }
 
   // Host names and IP addresses in a Received header, and the domain of each host.
+  // Only words with a '.' count, and most words ("from", "by", "with", dates, ids) have
+  // none: so the scan jumps from dot to dot (memchr) and walks out from each to its word's
+  // separators, instead of splitting every word byte by byte (a mispredicted branch at
+  // every word end).
   void ReceivedHosts(std::string_view value) {
     size_t i = 0;
     const size_t n = value.size();
     const auto* p = reinterpret_cast<const unsigned char*>(value.data());
     while (i < n) {
-      while (i < n && kByteClass[p[i]].separator) ++i;
-      size_t start = i;
-      bool dot = false;  // most words ("from", "by", dates) have none: no further look
-      for (; i < n && !kByteClass[p[i]].separator; ++i) dot |= kByteClass[p[i]].dot;
-      if (!dot) continue;
+      const void* found = std::memchr(p + i, '.', n - i);
+      if (found == nullptr) break;
+      const auto dot = static_cast<size_t>(static_cast<const unsigned char*>(found) - p);
+      size_t start = dot;  // p[i - 1], if any, is a separator: the last word's end
+      while (start > i && !kByteClass[p[start - 1]].separator) --start;
+      i = dot + 1;
+      while (i < n && !kByteClass[p[i]].separator) ++i;
       std::string_view word = value.substr(start, i - start);
       while (!word.empty() && IsTrimmed(static_cast<unsigned char>(word.back()))) {
         word.remove_suffix(1);
