@@ -9,12 +9,12 @@
 //
 // What "caseless" means there (measured against Hyperscan, word_matcher_test.cc): Unicode
 // simple case folding whether or not HS_FLAG_UCP is set, so 'k' also matches U+212A KELVIN
-// SIGN. The fold here is exact for the characters in "kSafe" (ASCII, U+0080-U+00FF but
-// U+00B5, Cyrillic U+0400-U+045F); a text holding a character outside them that folds to one
-// of them (U+212A, U+017F, U+0178, ...), or invalid UTF-8, makes Scan return false, and
-// the caller scans that text with Hyperscan instead. A rule whose entries hold such
-// characters, start with a non-word character, hold control characters or more than
-// kMaxYoVariants 'ё' is refused at load by Takes() and stays on Hyperscan.
+// SIGN. The fold here is exact for the characters it knows (ASCII, U+0080-U+00FF but U+00B5,
+// Cyrillic U+0400-U+045F); a text holding a character outside them that Hyperscan folds into
+// them (U+212A, U+017F, U+0178, ...), or invalid UTF-8, makes Scan return false, and the
+// caller scans that text with Hyperscan instead. An entry holding a word character it does
+// not know, starting with a non-word character, holding a control character or more than
+// four 'ё' is refused at load by Takes(), and its rule stays on Hyperscan.
 //
 // Thread-safety: immutable after Finish; Scan keeps its buffers in the caller's storage.
 #pragma once
@@ -46,7 +46,8 @@ class WordMatcher {
   // does not know: the caller must then scan it with Hyperscan. `folded` is scratch space.
   bool Scan(std::string_view text, std::string* folded, std::vector<WordMatch>* matches) const;
 
-  // Folds `text` into *out (same length, same character boundaries); false as for Scan.
+  // Folds `text` into *out: the folded text (same length, same character boundaries)
+  // followed by 64 zero bytes, so whole 64-byte blocks can be read. False as for Scan.
   // Exposed for tests.
   static bool Fold(std::string_view text, std::string* out);
 
