@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -50,6 +51,19 @@ void Say(const std::string& text) { std::fprintf(stderr, "sluice: %s\n", text.c_
 // A config that loads but likely is a mistake (no rule files) must not pass silently.
 void SayWarnings(const Engine& engine) {
   for (const std::string& w : engine.warnings()) Say("warning: " + w);
+}
+
+// A spill directory that is not there loads (it may be made later) but fails every message
+// over milter.spill_bytes: each gets the on_error action unscored (with on_error: tempfail,
+// every big message is deferred for ever). Said at start, by --check and after a reload.
+void SaySpillDirWarning(const Config& config) {
+  if (config.milter.socket.empty() || config.milter.spill_dir.empty()) return;
+  std::error_code ec;
+  if (std::filesystem::is_directory(config.milter.spill_dir, ec)) return;
+  Say("warning: milter.spill_dir " + config.milter.spill_dir +
+      " is not a directory: messages over milter.spill_bytes (" +
+      std::to_string(config.milter.spill_bytes) + ") will not be scored and get on_error (" +
+      (config.on_error == ErrorPolicy::kTempfail ? "tempfail" : "accept") + ")");
 }
 
 sigset_t DaemonSignals() {
@@ -125,6 +139,7 @@ int Serve(const Globals& globals, const ServeArgs& args) {
     return 1;
   }
   SayWarnings(**engine);
+  SaySpillDirWarning(*config);
   if (args.check) {
     // The proxy's own files (TLS certificate and key, downstream CA) too: `--check` before
     // a reload must not pass what the reload would refuse.
@@ -223,6 +238,7 @@ int Serve(const Globals& globals, const ServeArgs& args) {
       }
     }
     SayWarnings(**next);
+    SaySpillDirWarning(*fresh);
     engines.Set(std::move(*next));
     if (fresh->milter.socket != config->milter.socket ||
         fresh->log.score_log != config->log.score_log) {
