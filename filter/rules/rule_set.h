@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,9 +30,11 @@ struct LoadOptions {
   // if disabled (meta rules naming them then read 0). For measuring one rule's cost alone.
   std::set<std::string> only_rules;
   // `words` rules over body and rawbody are matched by a word lookup instead of Hyperscan
-  // when it gives exactly the same hits (word_matcher.h). false: Hyperscan only, for
-  // comparing the two.
+  // when it gives exactly the same hits (word_matcher.h) and their group has enough entries
+  // for the lookup to be the cheaper (rule_set_load.cc; word_matcher_min_entries replaces
+  // that number, for tests). false: Hyperscan only, for comparing the two.
   bool word_matcher = true;
+  std::optional<size_t> word_matcher_min_entries;
 };
 
 struct Diagnostic {
