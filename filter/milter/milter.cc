@@ -429,17 +429,44 @@ sfsistat Finish(SMFICTX* ctx, Session* s) {
   return Answer(s, status);
 }
 
+// The score-log line for a message whose end-of-message step threw (Finish failed, e.g.
+// bad_alloc while scoring): the MTA gets the on_error answer, and the admin's log must say
+// so too. What Finish already moved out of the session (the envelope) may be empty. Never
+// throws: a failure here (memory again) costs the line, not the answer to the MTA.
+void LogFailedEnd(Session* s, Action action, const char* what) noexcept {
+  if (g_shared->log == nullptr || s == nullptr) return;
+  try {
+    LogRecord r;
+    r.time = std::chrono::system_clock::now();
+    r.source = "milter";
+    r.envelope = s->env;
+    r.facts.message_id = s->message_id;
+    r.facts.subject = s->subject.value_or("");
+    if (s->buffer) r.facts.size = s->buffer->total_bytes();
+    r.verdict.error = true;
+    r.verdict.action = action;
+    r.verdict.bayes.status = "not scored";
+    r.reason = std::string("end of message failed: ") + what;
+    g_shared->log->Write(std::move(r));
+  } catch (...) {
+    Warn("end of message", "could not write the score-log line either");
+  }
+}
+
 sfsistat OnEom(SMFICTX* ctx) {
   Session* s = GetSession(ctx);
+  char what[256] = "unknown exception";  // copied without allocating: memory may be short
   try {
     if (s != nullptr) return Finish(ctx, s);
   } catch (const std::exception& e) {
     Warn("end of message", e.what());
+    std::snprintf(what, sizeof what, "%s", e.what());
   } catch (...) {
     Warn("end of message", "unknown exception");
   }
   // Finish itself failed: the configured default, decided without the engine if need be.
   const bool tempfail = s && s->engine && s->engine->config().on_error == ErrorPolicy::kTempfail;
+  LogFailedEnd(s, tempfail ? Action::kTempfail : Action::kAccept, what);
   if (s) s->EndMessage();
   if (tempfail) {
     smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"),
