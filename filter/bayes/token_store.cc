@@ -215,34 +215,38 @@ TokenStore::~TokenStore() {
 
 Result<std::unique_ptr<TokenStore>> TokenStore::OpenForTraining(
     const std::string& dir, const TokenizerOptions& create_options) {
-  return Open(dir, true, create_options);
+  return Open(dir, OpenMode::kTrain, create_options);
 }
 
 Result<std::unique_ptr<TokenStore>> TokenStore::OpenForScoring(const std::string& dir) {
-  return Open(dir, false, TokenizerOptions{});
+  return Open(dir, OpenMode::kScore, TokenizerOptions{});
 }
 
-Result<std::unique_ptr<TokenStore>> TokenStore::Open(const std::string& dir, bool for_training,
+Result<std::unique_ptr<TokenStore>> TokenStore::OpenExisting(const std::string& dir) {
+  return Open(dir, OpenMode::kWriteExisting, TokenizerOptions{});
+}
+
+Result<std::unique_ptr<TokenStore>> TokenStore::Open(const std::string& dir, OpenMode mode,
                                                      const TokenizerOptions& create_options) {
   if (dir.empty()) return Status::Invalid("no token DB configured (scoring.bayes.db)");
+  std::error_code ec;
+  const bool writable = mode != OpenMode::kScore;
+  if (mode != OpenMode::kTrain && !fs::exists(fs::path(dir) / "CURRENT", ec)) {
+    return Status::NotFound("no token DB at " + dir + " (train one with `sluice train`)");
+  }
   std::unique_ptr<TokenStore> store(new TokenStore());
   store->dir_ = dir;
-  store->writable_ = for_training;
+  store->writable_ = writable;
   store->cache_ = rocksdb::NewLRUCache(64 << 20);
   rocksdb::Options options = MakeOptions(store->cache_);
   rocksdb::DB* raw = nullptr;
-  if (for_training) {
-    std::error_code ec;
+  if (writable) {
     fs::create_directories(dir, ec);
     if (ec) return Status::Io("token DB " + dir + ": cannot create directory: " + ec.message());
-    options.create_if_missing = true;
+    options.create_if_missing = mode == OpenMode::kTrain;
     rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
     if (!s.ok()) return FromRocks(s, dir, "cannot open for training");
   } else {
-    std::error_code ec;
-    if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
-      return Status::NotFound("no token DB at " + dir + " (train one with `sluice train`)");
-    }
     char scratch[] = "/tmp/sluice-bayes-XXXXXX";
     if (mkdtemp(scratch) == nullptr) return Status::Io("cannot create a scratch directory in /tmp");
     store->secondary_dir_ = scratch;

@@ -83,6 +83,9 @@ class TokenStore {
   // Opens an existing store read-only as a secondary instance (never locks, never writes
   // to `dir`). NotFound if there is no store at `dir`.
   static Result<std::unique_ptr<TokenStore>> OpenForScoring(const std::string& dir);
+  // Opens an existing store for writing (expire): NotFound if there is no store at `dir`;
+  // never creates one.
+  static Result<std::unique_ptr<TokenStore>> OpenExisting(const std::string& dir);
 
   const std::string& dir() const { return dir_; }
   const TokenizerOptions& tokenizer_options() const { return tokenizer_options_; }
@@ -112,7 +115,8 @@ class TokenStore {
 
  private:
   TokenStore() = default;
-  static Result<std::unique_ptr<TokenStore>> Open(const std::string& dir, bool for_training,
+  enum class OpenMode { kTrain, kWriteExisting, kScore };
+  static Result<std::unique_ptr<TokenStore>> Open(const std::string& dir, OpenMode mode,
                                                   const TokenizerOptions& create_options);
   Status LoadFormat(const TokenizerOptions& create_options);
 

@@ -138,7 +138,7 @@ int Expire(const BayesArgs& args, const Globals& globals) {
   int code = 0;
   const std::string db = DbOf(args, globals, &code);
   if (code) return code;
-  auto store = bayes::TokenStore::OpenForTraining(db, bayes::TokenizerOptions{});
+  auto store = bayes::TokenStore::OpenExisting(db);
   if (!store.ok()) {
     std::fprintf(stderr, "sluice bayes expire: %s\n", store.status().message().c_str());
     return 2;

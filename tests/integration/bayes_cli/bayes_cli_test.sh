@@ -45,6 +45,15 @@ grep -q '"available":false' "$work/out" || fail "no-model JSON must say bayes is
 grep -q 'bayes unavailable' "$work/out" || fail "no-model JSON must carry the note"
 grep -q 'bayes unavailable' "$work/err" || fail "no-model score must warn on stderr"
 
+# 1b. A --db where there is no token DB: expire says so and creates nothing.
+set +e
+s bayes expire --db "$work/nodb" >"$work/out" 2>"$work/err"
+code=$?
+set -e
+[ "$code" -ne 0 ] || fail "expire of a missing DB must fail: $(cat "$work/out")"
+[ ! -e "$work/nodb" ] || fail "expire created $work/nodb"
+grep -q "no token DB at $work/nodb" "$work/err" || fail "expire, missing DB: $(cat "$work/err")"
+
 # 2. Train: Maildir, directory, mbox; a missing path is reported, the rest is learned.
 set +e
 s train -q --spam "$work/spam" --ham "$work/ham" "$work/ham.mbox" "$work/nope" >"$work/out" 2>"$work/err"

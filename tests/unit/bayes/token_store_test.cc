@@ -168,6 +168,18 @@ TEST_F(TokenStoreTest, MissingAndCorruptStoresGiveClearErrors) {
   EXPECT_NE(corrupt.status().message().find(db_), std::string::npos);
 }
 
+TEST_F(TokenStoreTest, OpenExistingNeverCreatesAStore) {
+  auto missing = TokenStore::OpenExisting(db_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  EXPECT_FALSE(fs::exists(db_)) << "expire must not create " << db_;
+
+  { auto store = OpenTrainer(); }
+  auto existing = TokenStore::OpenExisting(db_);
+  ASSERT_TRUE(existing.ok()) << existing.status().ToString();
+  EXPECT_TRUE((*existing)->writable());
+}
+
 TEST_F(TokenStoreTest, ReaderSeesTrainerWritesAfterCatchUp) {
   auto trainer = OpenTrainer();
   ASSERT_TRUE(trainer->Learn(DigestOf("a"), kTokensA, true, false, 1).ok());
