@@ -230,6 +230,13 @@ Result<std::unique_ptr<TokenStore>> TokenStore::Open(const std::string& dir, Ope
                                                      const TokenizerOptions& create_options) {
   if (dir.empty()) return Status::Invalid("no token DB configured (scoring.bayes.db)");
   std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    // Said plainly: "no token DB at FILE" or "cannot create directory" sends the admin
+    // looking for a missing store when --db names the wrong thing.
+    return Status::Invalid("token DB " + dir +
+                           " is not a directory (a token DB is the directory `sluice train` "
+                           "makes)");
+  }
   const bool writable = mode != OpenMode::kScore;
   if (mode != OpenMode::kTrain && !fs::exists(fs::path(dir) / "CURRENT", ec)) {
     return Status::NotFound("no token DB at " + dir + " (train one with `sluice train`)");

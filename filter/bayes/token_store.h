@@ -86,6 +86,8 @@ class TokenStore {
   // Opens an existing store for writing (expire): NotFound if there is no store at `dir`;
   // never creates one.
   static Result<std::unique_ptr<TokenStore>> OpenExisting(const std::string& dir);
+  // Every Open* refuses (Invalid, "... is not a directory") a `dir` that exists but is not a
+  // directory, instead of calling it a missing store or trying to create one there.
 
   const std::string& dir() const { return dir_; }
   const TokenizerOptions& tokenizer_options() const { return tokenizer_options_; }

@@ -45,7 +45,8 @@ grep -q '"available":false' "$work/out" || fail "no-model JSON must say bayes is
 grep -q 'bayes unavailable' "$work/out" || fail "no-model JSON must carry the note"
 grep -q 'bayes unavailable' "$work/err" || fail "no-model score must warn on stderr"
 
-# 1b. A --db where there is no token DB: expire says so and creates nothing.
+# 1b. A --db that is no token DB: expire says so and creates nothing; a regular file is
+# "not a directory" for every command (not "no token DB", not "cannot create").
 set +e
 s bayes expire --db "$work/nodb" >"$work/out" 2>"$work/err"
 code=$?
@@ -53,6 +54,20 @@ set -e
 [ "$code" -ne 0 ] || fail "expire of a missing DB must fail: $(cat "$work/out")"
 [ ! -e "$work/nodb" ] || fail "expire created $work/nodb"
 grep -q "no token DB at $work/nodb" "$work/err" || fail "expire, missing DB: $(cat "$work/err")"
+echo "not a store" >"$work/afile"
+for cmd in "bayes stats" "bayes dump pills" "bayes expire" "train --spam $work/spam"; do
+  set +e
+  # shellcheck disable=SC2086
+  s $cmd --db "$work/afile" >/dev/null 2>"$work/err"
+  code=$?
+  set -e
+  [ "$code" -ne 0 ] || fail "$cmd --db FILE must fail"
+  grep -q "$work/afile is not a directory" "$work/err" || fail "$cmd --db FILE: $(cat "$work/err")"
+done
+s score --db "$work/afile" "$work/probe-ham.eml" >/dev/null 2>"$work/err" || true
+grep -q "$work/afile is not a directory" "$work/err" || fail "score --db FILE: $(cat "$work/err")"
+grep -q "no token DB" "$work/err" && fail "score --db FILE is not a missing DB: $(cat "$work/err")"
+[ "$(cat "$work/afile")" = "not a store" ] || fail "the file given as --db was changed"
 
 # 2. Train: Maildir, directory, mbox; a missing path is reported, the rest is learned.
 set +e

@@ -180,6 +180,18 @@ TEST_F(TokenStoreTest, OpenExistingNeverCreatesAStore) {
   EXPECT_TRUE((*existing)->writable());
 }
 
+TEST_F(TokenStoreTest, AFileIsNotADirectoryForEveryOpen) {
+  { std::ofstream(db_) << "not a store\n"; }
+  auto scoring = TokenStore::OpenForScoring(db_);
+  auto existing = TokenStore::OpenExisting(db_);
+  auto training = TokenStore::OpenForTraining(db_, TokenizerOptions{});
+  for (const Status& st : {scoring.status(), existing.status(), training.status()}) {
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.code(), Status::Code::kInvalid) << st.ToString();
+    EXPECT_NE(st.message().find(db_ + " is not a directory"), std::string::npos) << st.ToString();
+  }
+}
+
 TEST_F(TokenStoreTest, ReaderSeesTrainerWritesAfterCatchUp) {
   auto trainer = OpenTrainer();
   ASSERT_TRUE(trainer->Learn(DigestOf("a"), kTokensA, true, false, 1).ok());
