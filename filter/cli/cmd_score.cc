@@ -4,12 +4,15 @@
 // Default output, one line per message: "path<TAB>score<TAB>action". With --json one
 // object per line: score, action, rule hits, the Bayes probability and strongest tokens,
 // notes and per-stage times in microseconds.
+// A message is read to at most max(64 MiB, scoring.max_scan_bytes); a longer one is cut
+// there (said on stderr) and scored on what was read, which is all the engine scans.
 // A missing or broken token store is not fatal: messages are scored on rules alone, a
 // warning goes to stderr once and each JSON object carries the note.
 // Exit status: 0 all scored; 1 some paths unreadable (reported, skipped); 2 the
 // configuration or the rules could not be loaded.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <string>
@@ -82,9 +85,14 @@ int RunScore(const ScoreArgs& args, const Globals& globals) {
   size_t unreadable = 0;
   std::string line;
   ScoreResult result;  // reused: its strings and vectors keep their buffers across messages
+  // Bounded reads: the engine scans max_scan_bytes, so a cut message scores the same; it
+  // keeps `sluice score /dev/zero` from reading until memory runs out.
+  MailWalkOptions walk;
+  walk.max_message_bytes =
+      std::max(MailWalkOptions::kDefaultMaxMessageBytes, config->scoring.max_scan_bytes);
   for (const std::string& path : args.paths) {
     WalkMail(
-        path,
+        path, walk,
         [&](const std::string& name, std::string_view data) {
           (*engine)->ScoreInto(data, (*engine)->config().scoring.thresholds, options, &result);
           const Verdict& v = result.verdict;
@@ -116,6 +124,9 @@ int RunScore(const ScoreArgs& args, const Globals& globals) {
         [&](const std::string& name, const std::string& error) {
           ++unreadable;
           std::fprintf(stderr, "sluice score: skipped %s: %s\n", name.c_str(), error.c_str());
+        },
+        [&](const std::string& name, const std::string& note) {
+          std::fprintf(stderr, "sluice score: %s: %s\n", name.c_str(), note.c_str());
         });
   }
   std::fflush(stdout);

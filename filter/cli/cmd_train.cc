@@ -6,6 +6,9 @@
 // Exit status: 0 when everything given was learned (or already known), 1 when some paths
 // were unreadable (they are reported and skipped, the rest is learned), 2 when the token
 // store cannot be opened or written (locked by another trainer, corrupt, no permission).
+// A message over max(64 MiB, scoring.max_scan_bytes) is skipped and reported like an
+// unreadable path (exit 1); training goes on.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -55,11 +58,18 @@ int RunTrain(const TrainArgs& args, const Globals& globals) {
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;
 
+  // A message over the bound (far above real mail) is reported and skipped, not learned
+  // from its first bytes: it is not mail the filter will see, and reading it whole could
+  // run out of memory (a named pipe or device may never end).
+  MailWalkOptions walk;
+  walk.max_message_bytes = std::max(MailWalkOptions::kDefaultMaxMessageBytes, max_bytes);
+  walk.skip_oversized = true;
+
   auto learn_all = [&](const std::vector<std::string>& paths, bool spam) {
     for (const std::string& path : paths) {
       if (!write_error.ok()) return;
       WalkMail(
-          path,
+          path, walk,
           [&](const std::string& name, std::string_view data) {
             if (!write_error.ok()) return;
             if (data.size() > max_bytes) data = data.substr(0, max_bytes);
@@ -84,7 +94,8 @@ int RunTrain(const TrainArgs& args, const Globals& globals) {
           [&](const std::string& name, const std::string& error) {
             ++tally.unreadable;
             std::fprintf(stderr, "sluice train: skipped %s: %s\n", name.c_str(), error.c_str());
-          });
+          },
+          nullptr);
     }
   };
   learn_all(args.spam, true);

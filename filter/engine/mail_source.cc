@@ -31,10 +31,11 @@ class FileBuffer {
  public:
   char* data() { return data_.get(); }
   size_t capacity() const { return capacity_; }
-  // Makes room for at least `n` bytes, keeping the first `keep`.
-  void Grow(size_t n, size_t keep) {
+  // Makes room for at least `n` bytes, keeping the first `keep`; doubles, but not past
+  // `most` (a bounded read needs no more than its bound).
+  void Grow(size_t n, size_t keep, size_t most = SIZE_MAX) {
     if (n <= capacity_) return;
-    const size_t capacity = std::max(n, capacity_ * 2);
+    const size_t capacity = std::max(n, std::min(capacity_ * 2, most));
     auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
     if (keep > 0) std::memcpy(bigger.get(), data_.get(), keep);
     data_ = std::move(bigger);
@@ -75,36 +76,39 @@ class DirectoryCache {
   ScopedFd dir_fd_{-1};
 };
 
-// Reads the open file `fd` to its end into `buffer`. `regular_size` is fstat's size of a
-// regular file (0 for anything else): at least one byte more is asked for, and a read
-// that stops short at exactly that size is the end of the file, so a message file costs
-// one read, not one more to see EOF. Anything else (a pipe, a /proc file that says 0, a
-// file that grew or shrank since fstat) is read until read() returns 0.
-bool ReadWhole(int fd, size_t regular_size, FileBuffer* buffer, std::string_view* out,
-               std::string* error) {
-  buffer->Grow(regular_size + 1, 0);
-  size_t size = 0;
-  for (;;) {
-    if (size == buffer->capacity()) buffer->Grow(size * 2, size);  // the file grew
-    const size_t asked = buffer->capacity() - size;
-    const ssize_t got = ::read(fd, buffer->data() + size, asked);
+// Reads the open file `fd` into `buffer` after its first *size bytes, to the end of the
+// file or until *size reaches `limit`. `regular_size` is fstat's size of a regular file (0
+// for anything else): at least one byte more is asked for, and a read that stops short at
+// exactly that size is the end of the file, so a message file costs one read, not one more
+// to see EOF. Anything else (a pipe, a /proc file that says 0, a file that grew or shrank
+// since fstat) is read until read() returns 0 or the limit.
+bool ReadUpTo(int fd, size_t regular_size, size_t limit, FileBuffer* buffer, size_t* size,
+              std::string* error) {
+  buffer->Grow(std::min(regular_size, limit - 1) + 1, *size);
+  while (*size < limit) {
+    if (*size == buffer->capacity()) {  // the file grew, or a pipe goes on
+      buffer->Grow(std::min(*size * 2, limit), *size, limit);
+    }
+    const size_t asked = std::min(buffer->capacity(), limit) - *size;
+    const ssize_t got = ::read(fd, buffer->data() + *size, asked);
     if (got < 0) {
       if (errno == EINTR) continue;
       *error = "read error: " + std::string(std::strerror(errno));
       return false;
     }
     if (got == 0) break;
-    size += static_cast<size_t>(got);
-    if (regular_size > 0 && size == regular_size && static_cast<size_t>(got) < asked) break;
+    *size += static_cast<size_t>(got);
+    if (regular_size > 0 && *size == regular_size && static_cast<size_t>(got) < asked) break;
   }
-  *out = std::string_view(buffer->data(), size);
   return true;
 }
 
 // The state of one WalkMail call.
 struct Walker {
+  const MailWalkOptions& options;
   const MailFn& on_message;
   const MailErrorFn& on_error;
+  const MailNoteFn& on_note;
   MailWalkCounts counts;
   FileBuffer buffer;
   std::string unquoted;  // an mbox message with ">From " lines, unquoted
@@ -113,6 +117,23 @@ struct Walker {
   void Error(const std::string& name, const std::string& error) {
     ++counts.errors;
     on_error(name, error);
+  }
+  void Note(const std::string& name, const std::string& note) {
+    ++counts.cut;
+    if (on_note) on_note(name, note);
+  }
+  // False when the message is over the bound and skipped; else *data is what to hand on.
+  bool Bounded(const std::string& name, std::string_view* data) {
+    const size_t bound = options.max_message_bytes;
+    if (data->size() <= bound) return true;
+    const std::string over = "over " + std::to_string(bound) + " bytes";
+    if (options.skip_oversized) {
+      Error(name, "message " + over);
+      return false;
+    }
+    Note(name, "message " + over + ": cut there (the rest not read)");
+    *data = data->substr(0, bound);
+    return true;
   }
   void Message(const std::string& name, std::string_view data) {
     ++counts.messages;
@@ -176,6 +197,7 @@ void SplitMbox(const std::string& path, std::string_view data, Walker* walker) {
   for (size_t i = 0; i < ranges.size(); ++i) {
     std::string_view body = data.substr(ranges[i].first, ranges[i].second - ranges[i].first);
     const std::string name = ranges.size() == 1 ? path : path + ":" + std::to_string(i + 1);
+    if (!walker->Bounded(name, &body)) continue;
     if (FindLineStarting(body, 0, ">From ") == std::string_view::npos) {
       walker->Message(name, body);
       continue;
@@ -197,18 +219,40 @@ void SplitMbox(const std::string& path, std::string_view data, Walker* walker) {
   }
 }
 
+// A message file is read to one byte over the bound at most (that byte tells it is over);
+// an mbox, known from its first line, is read on to its end and bounded per message.
 void WalkFile(const std::string& path, int fd, size_t regular_size, Walker* walker) {
-  std::string_view data;
+  const size_t bound = walker->options.max_message_bytes;
+  size_t size = 0;
   std::string error;
-  if (!ReadWhole(fd, regular_size, &walker->buffer, &data, &error)) {
+  FileBuffer& buffer = walker->buffer;
+  bool ok =
+      ReadUpTo(fd, regular_size, bound == SIZE_MAX ? SIZE_MAX : bound + 1, &buffer, &size, &error);
+  auto data = [&] { return std::string_view(buffer.data(), size); };
+  const bool mbox =
+      ok && data().starts_with("From ") && IsMboxFromLine(data().substr(0, data().find('\n')));
+  if (ok && mbox && bound != SIZE_MAX && size > bound) {
+    // A regular file ends; a pipe may not.
+    const size_t stream_limit = bound > SIZE_MAX / MailWalkOptions::kMaxStreamMessages
+                                    ? SIZE_MAX
+                                    : bound * MailWalkOptions::kMaxStreamMessages;
+    ok = ReadUpTo(fd, regular_size, regular_size > 0 ? SIZE_MAX : stream_limit, &buffer, &size,
+                  &error);
+    if (ok && regular_size == 0 && size == stream_limit) {
+      walker->Note(path, "mbox stream over " + std::to_string(stream_limit) +
+                             " bytes: cut there (the rest not read)");
+    }
+  }
+  if (!ok) {
     walker->Error(path, error);
     return;
   }
-  if (data.starts_with("From ") && IsMboxFromLine(data.substr(0, data.find('\n')))) {
-    SplitMbox(path, data, walker);
+  if (mbox) {
+    SplitMbox(path, data(), walker);
     return;
   }
-  walker->Message(path, data);
+  std::string_view message = data();
+  if (walker->Bounded(path, &message)) walker->Message(path, message);
 }
 
 // `named`: the path was given by the user (a list file or the command line), not found by
@@ -299,7 +343,13 @@ bool IsMboxFromLine(std::string_view line) {
 
 MailWalkCounts WalkMail(const std::string& path, const MailFn& on_message,
                         const MailErrorFn& on_error) {
-  Walker walker{on_message, on_error, {}, {}, {}, {}};
+  return WalkMail(path, MailWalkOptions{}, on_message, on_error, nullptr);
+}
+
+MailWalkCounts WalkMail(const std::string& path, const MailWalkOptions& options,
+                        const MailFn& on_message, const MailErrorFn& on_error,
+                        const MailNoteFn& on_note) {
+  Walker walker{options, on_message, on_error, on_note, {}, {}, {}, {}};
   if (path.starts_with("@")) {
     const std::string list = path.substr(1);
     std::ifstream in(list);

@@ -273,5 +273,75 @@ TEST_F(MailSourceTest, PipesAreReadToTheEnd) {
   EXPECT_EQ(seen[path], first + second);
 }
 
+// Bounded reads (sluice score/train): a message over max_message_bytes is cut or skipped
+// and said so; an endless device is not read until memory runs out.
+class BoundedMailSourceTest : public MailSourceTest {
+ protected:
+  std::map<std::string, std::string> WalkBounded(const std::string& path, size_t bound, bool skip) {
+    MailWalkOptions options;
+    options.max_message_bytes = bound;
+    options.skip_oversized = skip;
+    std::map<std::string, std::string> seen;
+    counts_ = WalkMail(
+        path, options, [&](const std::string& name, std::string_view data) { seen[name] = data; },
+        [&](const std::string& name, const std::string& e) { errors_.push_back(name + ": " + e); },
+        [&](const std::string& name, const std::string& n) { notes_.push_back(name + ": " + n); });
+    return seen;
+  }
+  MailWalkCounts counts_;
+  std::vector<std::string> errors_, notes_;
+};
+
+TEST_F(BoundedMailSourceTest, AnEndlessDeviceIsCutAtTheBound) {
+  auto seen = WalkBounded("/dev/zero", 4096, false);  // read whole, it never ends
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen["/dev/zero"], std::string(4096, '\0'));
+  EXPECT_EQ(counts_.cut, 1u);
+  EXPECT_EQ(notes_, (std::vector<std::string>{
+                        "/dev/zero: message over 4096 bytes: cut there (the rest not read)"}));
+  EXPECT_TRUE(errors_.empty());
+  seen = WalkBounded("/dev/zero", 4096, true);
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(errors_.back(), "/dev/zero: message over 4096 bytes");
+}
+
+TEST_F(BoundedMailSourceTest, MessagesUpToTheBoundAreUntouched) {
+  const std::string exact = "Subject: x\n\n" + std::string(100 - 12, 'b');
+  ASSERT_EQ(exact.size(), 100u);
+  Write("exact", exact);
+  Write("over", exact + "!");
+  auto seen = WalkBounded(root_, 100, false);
+  EXPECT_EQ(seen[root_ + "/exact"], exact);
+  EXPECT_EQ(seen[root_ + "/over"], exact);
+  EXPECT_EQ(notes_.size(), 1u);
+  seen = WalkBounded(root_, 100, true);
+  EXPECT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[root_ + "/exact"], exact);
+  EXPECT_EQ(errors_, (std::vector<std::string>{root_ + "/over: message over 100 bytes"}));
+}
+
+TEST_F(BoundedMailSourceTest, AnMboxIsBoundedPerMessage) {
+  const std::string big = "Subject: big\n\n" + std::string(500, 'x') + "\n";
+  Write("box",
+        "From a@x Mon Jan  1 00:00:00 2024\nSubject: one\n\nsmall\n\n"
+        "From b@x Tue Jan  2 00:00:00 2024\n" +
+            big +
+            "\n"
+            "From c@x Wed Jan  3 00:00:00 2024\nSubject: three\n\nsmall\n");
+  const std::string box = root_ + "/box";
+  auto seen = WalkBounded(box, 100, false);  // the file is over the bound, each small one not
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[box + ":1"], "Subject: one\n\nsmall\n\n");
+  EXPECT_EQ(seen[box + ":2"], big.substr(0, 100));
+  EXPECT_EQ(seen[box + ":3"], "Subject: three\n\nsmall\n");
+  EXPECT_EQ(notes_, (std::vector<std::string>{
+                        box + ":2: message over 100 bytes: cut there (the rest not read)"}));
+  seen = WalkBounded(box, 100, true);
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen.count(box + ":2"), 0u);
+  EXPECT_EQ(errors_, (std::vector<std::string>{box + ":2: message over 100 bytes"}));
+  EXPECT_EQ(counts_.messages, 2u);
+}
+
 }  // namespace
 }  // namespace sluice
