@@ -3,8 +3,12 @@
 // FILE defaults to the configuration's log.score_log. Lines that are not score-log JSON
 // (a torn last line while the daemon writes) are skipped and counted on stderr.
 // --follow keeps reading as the daemon appends and follows a logrotate (a new file by the
-// same name, after the old one is read to its end; log_follow.h) until interrupted.
+// same name, after the old one is read to its end; log_follow.h) until interrupted; a file
+// that does not exist yet is waited for (a note on stderr), as `tail -F` does.
 // Exit status: 0 ok (also when nothing matched); 1 the file cannot be read; 2 bad options.
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -19,6 +23,12 @@
 
 namespace sluice::cli {
 namespace {
+
+// True when nothing is at `path` (yet): not for a file we may not read.
+bool Missing(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) != 0 && errno == ENOENT;
+}
 
 struct LogsArgs {
   std::string file;
@@ -60,6 +70,15 @@ int Logs(const Globals& globals, const LogsArgs& args) {
   }
 
   auto follower = LogFollower::Open(path);
+  if (!follower.ok() && args.follow && Missing(path)) {
+    // Like `tail -F`: a daemon that has not logged yet (or a log between rotations) is
+    // worth waiting for; say so once, so a mistyped name does not just hang silently.
+    std::cerr << "sluice logs: " << path << " does not exist yet; waiting for it to appear\n";
+    while (!follower.ok() && Missing(path)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      follower = LogFollower::Open(path);
+    }
+  }
   if (!follower.ok()) {
     std::cerr << "sluice logs: cannot read " << follower.status().message() << "\n";
     return 1;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# files_test.sh SLUICE - files the daemon and `sluice logs` are pointed at that are not
+# (yet) ordinary files: `sluice logs --follow` on a log that does not exist yet (waits for
+# it, as `tail -F` does).
+set -euo pipefail
+sluice=$1
+work=$(mktemp -d /tmp/sluice-serve-files.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# 1. `logs --follow` on a file that is not there yet: a note, then its lines once it is.
+"$sluice" logs --follow "$work/later.log" >"$work/follow.out" 2>"$work/follow.err" &
+follower=$!
+sleep 1
+kill -0 "$follower" 2>/dev/null || fail "logs --follow exited: $(cat "$work/follow.err")"
+grep -q "$work/later.log does not exist yet; waiting for it to appear" "$work/follow.err" ||
+  fail "no note on stderr: $(cat "$work/follow.err")"
+printf '%s\n' '{"time":"2026-11-29T10:00:00.000Z","source":"cli","from":"late@example.org","subject":"appeared later","size":10,"score":1.5,"action":"accept","error":false,"hits":[],"notes":[]}' \
+  >"$work/later.log"
+for _ in $(seq 1 50); do
+  grep -q "late@example.org" "$work/follow.out" && break
+  sleep 0.1
+done
+grep -q "late@example.org" "$work/follow.out" || fail "the line never showed: $(cat "$work/follow.out")"
+kill "$follower"
+wait "$follower" 2>/dev/null || true
+echo "serve files: ok"
