@@ -141,6 +141,12 @@ int Serve(const Globals& globals, const ServeArgs& args) {
   SayWarnings(**engine);
   SaySpillDirWarning(*config);
   if (args.check) {
+    if (!config->log.score_log.empty()) {
+      if (Status st = ScoreLog::Check(config->log.score_log); !st.ok()) {
+        Say("cannot start: " + st.ToString());
+        return 1;
+      }
+    }
     // The proxy's own files (TLS certificate and key, downstream CA) too: `--check` before
     // a reload must not pass what the reload would refuse.
     if (config->smtp.enabled) {

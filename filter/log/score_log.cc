@@ -34,6 +34,23 @@ namespace {
 // `sluice logs --follow` see a line at once, long enough to batch thousands per second.
 constexpr std::chrono::milliseconds kLinger{2};
 
+// Opens the log for appending without ever waiting: a FIFO nobody reads would block
+// open(2) (and with it `sluice serve` at start, or the writer thread at a reopen) until a
+// reader comes. O_NONBLOCK makes that ENXIO, said plainly; it is cleared once open, so the
+// writer's write(2)s behave as before. -1 with *error set on failure.
+int OpenForAppend(const std::string& path, std::string* error) {
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0640);
+  if (fd < 0) {
+    *error = errno == ENXIO ? "a FIFO or socket nobody reads (a score log must be a file)"
+                            : std::strerror(errno);
+    return -1;
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  return fd;
+}
+
 class FileScoreLog final : public ScoreLog {
  public:
   FileScoreLog(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
@@ -138,10 +155,11 @@ class FileScoreLog final : public ScoreLog {
   }
 
   void DoReopen() {
-    const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    std::string error;
+    const int fd = OpenForAppend(path_, &error);
     if (fd < 0) {
       std::fprintf(stderr, "sluice: score log: cannot reopen %s: %s (keeping the old file)\n",
-                   path_.c_str(), std::strerror(errno));
+                   path_.c_str(), error.c_str());
       return;
     }
     if (fd_ >= 0) ::close(fd_);
@@ -197,9 +215,22 @@ class FileScoreLog final : public ScoreLog {
 }  // namespace
 
 Result<std::unique_ptr<ScoreLog>> ScoreLog::Open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) return Status::Io("score log " + path + ": " + std::strerror(errno));
+  std::string error;
+  const int fd = OpenForAppend(path, &error);
+  if (fd < 0) return Status::Io("score log " + path + ": " + error);
   return std::unique_ptr<ScoreLog>(new FileScoreLog(path, fd));
+}
+
+Status ScoreLog::Check(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Status::Ok();  // created at start
+  if (S_ISDIR(st.st_mode)) return Status::Io("score log " + path + ": " + std::strerror(EISDIR));
+  if (S_ISREG(st.st_mode)) return Status::Ok();
+  std::string error;
+  const int fd = OpenForAppend(path, &error);  // creates nothing: the path exists
+  if (fd < 0) return Status::Io("score log " + path + ": " + error);
+  ::close(fd);
+  return Status::Ok();
 }
 
 }  // namespace sluice

@@ -4,10 +4,11 @@
 // path never waits on the disk. Reopen() (SIGUSR1, for logrotate) makes the writer
 // reopen the file by name. The destructor flushes what is queued.
 //
-// Failure: Open fails if the file cannot be opened for append. Later write errors are
-// counted and reported on stderr once, never thrown. Memory is bounded: when the file
-// blocks (a hung NFS mount, a FIFO nobody reads) and kMaxQueued records wait, further
-// records are dropped and counted (dropped()), reported on stderr once per streak.
+// Failure: Open fails if the file cannot be opened for append (or is a FIFO nobody reads,
+// which would block). Later write errors are counted and reported on stderr once, never
+// thrown. Memory is bounded: when the file blocks (a hung NFS mount, a FIFO whose reader
+// stalls) and kMaxQueued records wait, further records are dropped and counted
+// (dropped()), reported on stderr once per streak.
 // Thread-safety: Write() and Reopen() may be called from any thread.
 #pragma once
 
@@ -54,7 +55,11 @@ std::string FormatLogRecord(const LogRecord& record);
 
 class ScoreLog {
  public:
+  // Opens `path` for appending, creating it. Never blocks: a FIFO (or socket) nobody reads
+  // is refused (Io, "... nobody reads ..."), as the same check refuses it at Reopen().
   static Result<std::unique_ptr<ScoreLog>> Open(const std::string& path);
+  // What Open would refuse, without creating or writing anything (`serve --check`).
+  static Status Check(const std::string& path);
   virtual ~ScoreLog() = default;
   // Records waiting for the writer at most; more are dropped, not queued.
   static constexpr size_t kMaxQueued = 10000;

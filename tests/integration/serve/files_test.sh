@@ -1,14 +1,40 @@
 #!/usr/bin/env bash
 # files_test.sh SLUICE - files the daemon and `sluice logs` are pointed at that are not
-# (yet) ordinary files: `sluice logs --follow` on a log that does not exist yet (waits for
-# it, as `tail -F` does).
+# (yet) ordinary files: a score log that is a FIFO nobody reads (refused at --check and at
+# start, instead of blocking in open(2) for ever), and `sluice logs --follow` on a log that
+# does not exist yet (waits for it, as `tail -F` does).
 set -euo pipefail
 sluice=$1
 work=$(mktemp -d /tmp/sluice-serve-files.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# 1. `logs --follow` on a file that is not there yet: a note, then its lines once it is.
+# 1. A score log that is a FIFO with no reader.
+mkfifo "$work/fifo.log"
+cat >"$work/fifo.yaml" <<YAML
+scoring:
+  rules: []
+  rules_cache: ""
+  bayes:
+    enabled: false
+log:
+  score_log: $work/fifo.log
+milter:
+  socket: unix:$work/milter.sock
+YAML
+for mode in "serve --check" "serve"; do
+  set +e
+  # shellcheck disable=SC2086
+  timeout 20 "$sluice" --config "$work/fifo.yaml" $mode >"$work/out" 2>&1
+  code=$?
+  set -e
+  [ "$code" -ne 124 ] || fail "$mode blocked on the FIFO score log"
+  [ "$code" -eq 1 ] || fail "$mode with a FIFO score log: exit $code: $(cat "$work/out")"
+  grep -q "score log $work/fifo.log: a FIFO or socket nobody reads" "$work/out" ||
+    fail "$mode: $(cat "$work/out")"
+done
+
+# 2. `logs --follow` on a file that is not there yet: a note, then its lines once it is.
 "$sluice" logs --follow "$work/later.log" >"$work/follow.out" 2>"$work/follow.err" &
 follower=$!
 sleep 1

@@ -7,11 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -224,6 +226,31 @@ TEST_F(ScoreLogTest, BlockedFileDropsPastTheQueueBoundAndDeliversTheRest) {
   EXPECT_EQ(lines, total - dropped);
   const std::string first = received.substr(0, received.find('\n'));
   EXPECT_TRUE(ParseLogLine(first).ok()) << first;
+}
+
+// A FIFO nobody reads as the score log: open(2) for writing would wait for a reader for
+// ever (and `sluice serve` with it, at start). Refused at once, by Open and by Check.
+TEST_F(ScoreLogTest, AFifoNobodyReadsIsRefusedWithoutBlocking) {
+  const fs::path path = dir_ / "score.fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto opening = std::async(std::launch::async, [&] { return ScoreLog::Open(path.string()); });
+  if (opening.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    const int release = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);  // lets the open return
+    opening.wait();
+    ::close(release);
+    FAIL() << "ScoreLog::Open blocked on a FIFO with no reader";
+  }
+  auto log = opening.get();
+  ASSERT_FALSE(log.ok());
+  EXPECT_NE(log.status().message().find("nobody reads"), std::string::npos)
+      << log.status().ToString();
+  const Status checked = ScoreLog::Check(path.string());
+  EXPECT_FALSE(checked.ok());
+  EXPECT_NE(checked.message().find("nobody reads"), std::string::npos) << checked.ToString();
+  // Check creates nothing and takes a file that is not there yet or a regular one.
+  EXPECT_TRUE(ScoreLog::Check((dir_ / "new.log").string()).ok());
+  EXPECT_FALSE(fs::exists(dir_ / "new.log"));
+  EXPECT_FALSE(ScoreLog::Check(dir_.string()).ok());
 }
 
 TEST_F(ScoreLogTest, OpenFailsOnMissingDirectory) {
