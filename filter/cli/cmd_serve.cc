@@ -14,6 +14,7 @@
 // Reload: the new config is loaded and a new Engine built off the hot path
 // (Engine::Reload); on any error the old engine keeps running and the error is logged.
 // Socket, listen address, user and score-log path are fixed at start (restart to change).
+// A SIGTERM during a reload does not wait for it: the daemon stops and exits at once.
 //
 // Exit status: 0 after a clean stop; 1 when the config, rules, socket or privilege drop
 // fail at startup; 3 when the milter stops while serving without being asked to.
@@ -23,6 +24,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -93,6 +95,17 @@ class Reloader {
     }
     cv_.notify_one();
   }
+  // No reload starts after this. True if one is running now (a cold rules compile can take
+  // a minute): the destructor would wait for it.
+  bool StopAndSayIfBusy() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      if (busy_) return true;
+    }
+    cv_.notify_one();
+    return false;
+  }
 
  private:
   void Loop() {
@@ -101,6 +114,7 @@ class Reloader {
       cv_.wait(lock, [&] { return stop_ || pending_; });
       if (stop_) return;
       pending_ = false;
+      busy_ = true;
       lock.unlock();
       // An exception here would end the daemon (std::terminate on this thread): a reload
       // that throws is a refused reload, and the old configuration keeps running.
@@ -112,12 +126,14 @@ class Reloader {
         Say("reload refused, old configuration keeps running: unknown error");
       }
       lock.lock();
+      busy_ = false;
     }
   }
   Work work_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool pending_ = false;
+  bool busy_ = false;
   bool stop_ = false;
   std::thread thread_;
 };
@@ -284,6 +300,15 @@ int Serve(const Globals& globals, const ServeArgs& args) {
   if (proxy) proxy->Stop();
   if (milter_thread.joinable()) milter_thread.join();
   if (log) log->Flush();
+  if (reloader.StopAndSayIfBusy()) {
+    // Waiting for the reload (Reloader's destructor joins it) could outlast systemd's
+    // TimeoutStopSec and end in a SIGKILL. Nothing is left to lose: the milter and proxy
+    // have stopped, the log is flushed, a rules cache is written by rename (atomic_file.h).
+    // The reload thread still uses this frame's objects, so no destructor may run: _Exit.
+    Say("stopped (a reload in progress was abandoned)");
+    std::fflush(nullptr);
+    std::_Exit(exit_code);
+  }
   Say("stopped");
   return exit_code;
 }

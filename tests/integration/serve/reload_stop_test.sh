@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# reload_stop_test.sh SLUICE - SIGTERM while a SIGHUP reload is still running stops the
+# daemon at once (exit 0, score log flushed) instead of waiting for the reload to end (a
+# cold rules compile takes up to a minute; systemd SIGKILLs after TimeoutStopSec). The
+# reload is held up for ever by turning the config file into a FIFO nobody writes: the
+# reload thread then waits in open(2).
+set -euo pipefail
+sluice=$1
+work=$(mktemp -d /tmp/sluice-reload-stop.XXXXXX)
+trap 'kill -KILL $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cat >"$work/sluice.yaml" <<YAML
+scoring:
+  rules: []
+  rules_cache: ""
+  bayes:
+    enabled: false
+log:
+  score_log: $work/score.log
+milter:
+  socket: unix:$work/milter.sock
+  spill_dir: $work
+YAML
+"$sluice" --config "$work/sluice.yaml" serve 2>"$work/err" &
+daemon=$!
+for _ in $(seq 1 100); do
+  grep -qs "milter listening" "$work/err" && break
+  sleep 0.1
+done
+grep -q "milter listening" "$work/err" || fail "did not start: $(cat "$work/err")"
+rm "$work/sluice.yaml"
+mkfifo "$work/sluice.yaml"
+kill -HUP "$daemon"
+sleep 1
+kill -0 "$daemon" 2>/dev/null || fail "the reload stopped the daemon: $(cat "$work/err")"
+kill -TERM "$daemon"
+code=0
+for _ in $(seq 1 200); do  # libmilter takes up to 5 s to see the stop
+  kill -0 "$daemon" 2>/dev/null || break
+  sleep 0.1
+done
+if kill -0 "$daemon" 2>/dev/null; then
+  fail "still running 20 s after SIGTERM during a reload: $(cat "$work/err")"
+fi
+wait "$daemon" || code=$?
+[ "$code" -eq 0 ] || fail "exit $code after SIGTERM: $(cat "$work/err")"
+grep -q "stopped (a reload in progress was abandoned)" "$work/err" || fail "$(cat "$work/err")"
+echo "reload stop: ok"
