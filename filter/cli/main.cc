@@ -36,8 +36,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sluice ") + SLUICE_VERSION);
   app.require_subcommand(0, 1);
   Globals globals;
-  app.add_option("--config", globals.config_path, "configuration file (YAML)")
-      ->option_text("FILE");
+  app.add_option("--config", globals.config_path, "configuration file (YAML)")->option_text("FILE");
 
   auto entries = Registry();
   std::stable_sort(entries.begin(), entries.end(),

@@ -5,8 +5,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -75,7 +75,8 @@ class Section {
  public:
   Section(const std::string& name, const YAML::Node& node, std::string prefix)
       : name_(name), node_(node), prefix_(std::move(prefix)) {
-    if (node_ && !node_.IsNull() && !node_.IsMap()) Fail(name_, node_, prefix_, "expected a mapping");
+    if (node_ && !node_.IsNull() && !node_.IsMap())
+      Fail(name_, node_, prefix_, "expected a mapping");
   }
 
   void On(const std::string& key, std::function<void(const YAML::Node&, const std::string&)> fn) {
@@ -102,7 +103,8 @@ class Section {
 
 class Loader {
  public:
-  Loader(std::string name, std::string base_dir) : name_(std::move(name)), base_(std::move(base_dir)) {}
+  Loader(std::string name, std::string base_dir)
+      : name_(std::move(name)), base_(std::move(base_dir)) {}
 
   template <typename T>
   T Scalar(const YAML::Node& node, const std::string& key) {
@@ -163,7 +165,8 @@ class Loader {
     if (node.IsNull()) return {};
     if (!node.IsSequence()) Fail(name_, node, key, "expected a list");
     std::vector<std::string> out;
-    for (const auto& item : node) out.push_back(paths ? Path(item, key) : Scalar<std::string>(item, key));
+    for (const auto& item : node)
+      out.push_back(paths ? Path(item, key) : Scalar<std::string>(item, key));
     return out;
   }
 
@@ -230,12 +233,16 @@ class Loader {
     if (!root.IsMap()) Fail(name_, root, "(top)", "expected a mapping");
 
     Section top(name_, root, "");
-    top.On("scoring", [&](const YAML::Node& n, const std::string& p) { LoadScoring(n, p, c.scoring); });
+    top.On("scoring",
+           [&](const YAML::Node& n, const std::string& p) { LoadScoring(n, p, c.scoring); });
     top.On("on_error", [&](const YAML::Node& n, const std::string& p) {
       const auto v = Scalar<std::string>(n, p);
-      if (v == "accept") c.on_error = ErrorPolicy::kAccept;
-      else if (v == "tempfail") c.on_error = ErrorPolicy::kTempfail;
-      else Fail(name_, n, p, "expected accept or tempfail");
+      if (v == "accept")
+        c.on_error = ErrorPolicy::kAccept;
+      else if (v == "tempfail")
+        c.on_error = ErrorPolicy::kTempfail;
+      else
+        Fail(name_, n, p, "expected accept or tempfail");
     });
     top.On("headers", [&](const YAML::Node& n, const std::string& p) {
       Section s(name_, n, p);
@@ -246,7 +253,8 @@ class Loader {
       s.On("tempfail_text", [&](auto& v, auto& k) { c.headers.tempfail_text = OneLine(v, k); });
       s.Run();
     });
-    top.On("milter", [&](const YAML::Node& n, const std::string& p) { LoadMilter(n, p, c.milter); });
+    top.On("milter",
+           [&](const YAML::Node& n, const std::string& p) { LoadMilter(n, p, c.milter); });
     top.On("smtp", [&](const YAML::Node& n, const std::string& p) { LoadSmtp(n, p, c.smtp); });
     top.On("log", [&](const YAML::Node& n, const std::string& p) {
       Section s(name_, n, p);
@@ -257,7 +265,8 @@ class Loader {
       s.On("level", [&](auto& v, auto& k) { c.log.level = Scalar<std::string>(v, k); });
       s.Run();
     });
-    top.On("user", [&](const YAML::Node& n, const std::string& p) { c.user = Scalar<std::string>(n, p); });
+    top.On("user",
+           [&](const YAML::Node& n, const std::string& p) { c.user = Scalar<std::string>(n, p); });
     top.Run();
     c.milter.user = c.milter.user.empty() ? c.user : c.milter.user;
     return c;
@@ -300,7 +309,8 @@ class Loader {
       const auto text = Scalar<std::string>(v, k);
       char* end = nullptr;
       const unsigned long mode = std::strtoul(text.c_str(), &end, 8);
-      if (text.empty() || *end != '\0' || mode > 0777) Fail(name_, v, k, "expected an octal mode like \"0660\"");
+      if (text.empty() || *end != '\0' || mode > 0777)
+        Fail(name_, v, k, "expected an octal mode like \"0660\"");
       m.socket_mode = static_cast<uint32_t>(mode);
     });
     s.On("user", [&](auto& v, auto& k) { m.user = Scalar<std::string>(v, k); });
@@ -337,7 +347,8 @@ class Loader {
     s.On("tls_key", [&](auto& v, auto& k) {
       m.tls_key = Scalar<std::string>(v, k).empty() ? "" : Path(v, k);
     });
-    s.On("downstream_starttls", [&](auto& v, auto& k) { m.downstream_starttls = Scalar<bool>(v, k); });
+    s.On("downstream_starttls",
+         [&](auto& v, auto& k) { m.downstream_starttls = Scalar<bool>(v, k); });
     s.On("downstream_tls_ca", [&](auto& v, auto& k) {
       m.downstream_tls_ca = Scalar<std::string>(v, k).empty() ? "" : Path(v, k);
     });
@@ -376,9 +387,12 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& name) 
 Result<Config> LoadConfig(const std::string& path) {
   std::string chosen = path;
   if (chosen.empty()) {
-    if (const char* env = std::getenv("SLUICE_CONFIG"); env && *env) chosen = env;
-    else if (fs::exists("/etc/sluice/sluice.yaml")) chosen = "/etc/sluice/sluice.yaml";
-    else return DefaultConfig();
+    if (const char* env = std::getenv("SLUICE_CONFIG"); env && *env)
+      chosen = env;
+    else if (fs::exists("/etc/sluice/sluice.yaml"))
+      chosen = "/etc/sluice/sluice.yaml";
+    else
+      return DefaultConfig();
   }
   // open/read, not an ifstream: that opens a directory and then reads nothing without an
   // error, and `--config /etc/sluice` loaded as an empty configuration (no rules, no token

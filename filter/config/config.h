@@ -45,15 +45,15 @@ struct HeaderConfig {
 
 struct MilterConfig {
   std::string socket = "inet:11339@127.0.0.1";  // libmilter syntax: inet:PORT@HOST or unix:/path
-  uint32_t socket_mode = 0660;                   // for unix: sockets
-  std::string user;                              // drop root to this user after binding
-  size_t spill_bytes = 512 * 1024;               // bodies above this go to a temporary file
+  uint32_t socket_mode = 0660;                  // for unix: sockets
+  std::string user;                             // drop root to this user after binding
+  size_t spill_bytes = 512 * 1024;              // bodies above this go to a temporary file
   std::string spill_dir = "/tmp";
-  std::string auth_macro = "{auth_authen}";      // set => authenticated (outbound) mail
-  std::vector<std::string> trusted_networks;     // CIDRs whose mail counts as outbound
-  bool skip_outbound = true;                     // false: score outbound with outbound_thresholds
+  std::string auth_macro = "{auth_authen}";   // set => authenticated (outbound) mail
+  std::vector<std::string> trusted_networks;  // CIDRs whose mail counts as outbound
+  bool skip_outbound = true;                  // false: score outbound with outbound_thresholds
   Thresholds outbound_thresholds;
-  uint32_t timeout_s = 300;                      // libmilter connection timeout
+  uint32_t timeout_s = 300;  // libmilter connection timeout
 };
 
 struct SmtpConfig {

@@ -17,18 +17,19 @@
 namespace sluice::mime {
 
 struct HtmlLink {
-  std::string url;        // attribute value, entity-decoded and trimmed
-  std::string text;       // visible text inside <a>...</a> (for href), collapsed
+  std::string url;                      // attribute value, entity-decoded and trimmed
+  std::string text;                     // visible text inside <a>...</a> (for href), collapsed
   UrlSource source = UrlSource::kHref;  // kHref for <a href>, kSrc for img/script/iframe src
 };
 
 struct HtmlRender {
-  std::string text;              // visible text (appended)
-  std::vector<HtmlLink> links;   // in document order
-  uint32_t images = 0;           // <img> elements
-  uint32_t colored_text = 0;     // text runs inside a non-black/non-default colour (font color, style color)
-  uint32_t invisible_text = 0;   // text runs hidden: display:none, visibility:hidden, font-size 0/1px,
-                                 // colour equal to the background colour
+  std::string text;             // visible text (appended)
+  std::vector<HtmlLink> links;  // in document order
+  uint32_t images = 0;          // <img> elements
+  uint32_t colored_text =
+      0;  // text runs inside a non-black/non-default colour (font color, style color)
+  uint32_t invisible_text = 0;  // text runs hidden: display:none, visibility:hidden, font-size
+                                // 0/1px, colour equal to the background colour
 };
 
 // Renders UTF-8 HTML; appends visible text to out->text and facts to the other fields.

@@ -29,11 +29,11 @@ namespace sluice::mime {
 
 // Bounds on what one message may cost. Exceeding one is a defect, not an error.
 struct Limits {
-  size_t max_depth = 20;                // multipart / message/rfc822 nesting
-  size_t max_parts = 1000;              // parts in the whole tree
-  size_t max_header_bytes = 256 * 1024; // one header block
-  size_t max_line_length = 64 * 1024;   // longer lines are split, and recorded
-  size_t max_headers = 2000;            // header fields in one block
+  size_t max_depth = 20;                     // multipart / message/rfc822 nesting
+  size_t max_parts = 1000;                   // parts in the whole tree
+  size_t max_header_bytes = 256 * 1024;      // one header block
+  size_t max_line_length = 64 * 1024;        // longer lines are split, and recorded
+  size_t max_headers = 2000;                 // header fields in one block
   size_t max_text_bytes = 16 * 1024 * 1024;  // decoded text kept per message
 };
 
@@ -45,19 +45,19 @@ enum class DefectKind : uint8_t {
   kHeaderTooLong,          // header block over max_header_bytes
   kLineTooLong,            // a line over max_line_length
   kTooManyHeaders,
-  kTooDeep,                // nesting over max_depth; the rest is kept as one opaque part
+  kTooDeep,  // nesting over max_depth; the rest is kept as one opaque part
   kTooManyParts,
   kUnknownTransferEncoding,
-  kBadBase64,              // junk characters or bad padding in base64
-  kBadQuotedPrintable,     // malformed =XX escapes (kept literally)
+  kBadBase64,           // junk characters or bad padding in base64
+  kBadQuotedPrintable,  // malformed =XX escapes (kept literally)
   kBadUuencode,
-  kUnknownCharset,         // decoded best-effort (UTF-8 if valid, else Latin-1)
-  kInvalidCharsetBytes,    // byte sequences invalid in the charset (replaced)
-  kBadEncodedWord,         // RFC 2047 word that could not be decoded
-  kRaw8bitHeader,          // 8-bit bytes in a header
-  kTruncatedText,          // text over max_text_bytes was cut
+  kUnknownCharset,       // decoded best-effort (UTF-8 if valid, else Latin-1)
+  kInvalidCharsetBytes,  // byte sequences invalid in the charset (replaced)
+  kBadEncodedWord,       // RFC 2047 word that could not be decoded
+  kRaw8bitHeader,        // 8-bit bytes in a header
+  kTruncatedText,        // text over max_text_bytes was cut
   kNulBytes,
-  kMissingHeaders,         // no header block at all
+  kMissingHeaders,  // no header block at all
 };
 
 // Stable lower-case name for logs and JSON, e.g. "start_boundary_not_found".
@@ -76,11 +76,11 @@ struct Header {
 };
 
 struct Part {
-  std::string path;               // "1", "1.2", ...; the root is "1"
-  uint32_t parent = UINT32_MAX;   // index into Message::parts; UINT32_MAX for the root
+  std::string path;              // "1", "1.2", ...; the root is "1"
+  uint32_t parent = UINT32_MAX;  // index into Message::parts; UINT32_MAX for the root
   uint32_t depth = 0;
   std::vector<uint32_t> children;
-  std::vector<Header> headers;    // this part's own header block
+  std::vector<Header> headers;  // this part's own header block
 
   std::string content_type;       // lower case "type/subtype"; default "text/plain"
   std::string charset;            // lower case as declared, "" if none
@@ -89,12 +89,12 @@ struct Part {
   std::string filename;           // decoded (RFC 2231 / 2047), UTF-8; "" if none
   std::string boundary;           // for multipart/*
 
-  std::string_view raw_body;      // encoded body bytes, into the raw buffer
-  size_t decoded_size = 0;        // bytes after transfer decoding (all parts)
+  std::string_view raw_body;  // encoded body bytes, into the raw buffer
+  size_t decoded_size = 0;    // bytes after transfer decoding (all parts)
 
-  bool is_text = false;           // text/* that is not an attachment: text holds it
-                                  // (text/* attachments also get a text range in raw_text,
-                                  // but stay out of visible_text and urls)
+  bool is_text = false;  // text/* that is not an attachment: text holds it
+                         // (text/* attachments also get a text range in raw_text,
+                         // but stay out of visible_text and urls)
   bool is_html = false;
   bool is_attachment = false;
   // For text parts: the decoded UTF-8 text (HTML as HTML), a range of Message::raw_text.
@@ -120,11 +120,11 @@ struct Attachment {
 };
 
 struct Message {
-  std::string_view raw;          // the whole message as given to Parse()
-  std::vector<Part> parts;       // depth-first; parts[0] is the root (its headers are the message's)
+  std::string_view raw;     // the whole message as given to Parse()
+  std::vector<Part> parts;  // depth-first; parts[0] is the root (its headers are the message's)
   std::vector<Url> urls;
   std::vector<Attachment> attachments;
-  std::vector<Defect> defects;   // of the whole tree
+  std::vector<Defect> defects;  // of the whole tree
 
   // Decoded UTF-8 of all text parts in order, HTML not rendered ("rawbody").
   // Part::text_begin/text_end index into it.
@@ -133,10 +133,10 @@ struct Message {
   std::string visible_text;
 
   // Facts for rules.
-  bool html_only = false;        // has HTML text but no plain-text alternative
-  uint32_t image_count = 0;      // <img> tags plus image/* parts
-  uint32_t colored_text = 0;     // HTML text runs with a non-default colour
-  uint32_t invisible_text = 0;   // HTML text hidden (display:none, tiny font, same colour as bg)
+  bool html_only = false;       // has HTML text but no plain-text alternative
+  uint32_t image_count = 0;     // <img> tags plus image/* parts
+  uint32_t colored_text = 0;    // HTML text runs with a non-default colour
+  uint32_t invisible_text = 0;  // HTML text hidden (display:none, tiny font, same colour as bg)
 
   // Decoded bodies of encoded message/rfc822 parts; nested parts' views point into them.
   std::vector<std::shared_ptr<const std::string>> nested_buffers;

@@ -183,7 +183,8 @@ TEST(ConfigTest, UnknownActionAndBadValue) {
 
 TEST(ConfigTest, ThresholdsSortedAndRelativePaths) {
   auto config = ParseConfig(
-      "scoring:\n  rules: [local.yaml]\n  actions: {reject: 12, rewrite_subject: 4, add_header: 6}\n",
+      "scoring:\n  rules: [local.yaml]\n  actions: {reject: 12, rewrite_subject: 4, add_header: "
+      "6}\n",
       "/etc/sluice/sluice.yaml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->scoring.rule_files.at(0), "/etc/sluice/local.yaml");

@@ -243,7 +243,7 @@ TEST_F(MailSourceTest, FifosAndDevicesInDirectoriesAreSkipped) {
   EXPECT_EQ(counts.messages, 2u);
   EXPECT_EQ(counts.errors, 3u);
   EXPECT_EQ(errors, (std::vector<std::string>{root_ + "/md/cur/2-link", root_ + "/md/cur/null",
-                                               root_ + "/md/new/2"}));
+                                              root_ + "/md/new/2"}));
 }
 
 // A file that is not regular (here a pipe, as `sluice score <(...)` gives) has no size to
