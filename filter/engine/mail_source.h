@@ -9,16 +9,16 @@
 //
 // Failure: unreadable or missing paths are reported through on_error and skipped; the
 // walk goes on. So are FIFOs, sockets and devices found inside a directory (a path named
-// directly is read whatever it is, e.g. a pipe). Thread-safety: a plain function; call it from one
-// thread.
+// directly is read whatever it is, e.g. a pipe). Thread-safety: a plain function; call it
+// from one thread.
 //
 // Memory: with MailWalkOptions, a message is read to at most max_message_bytes (a message
 // file stops being read there; an mbox is read whole, but each of its messages is bounded),
 // so `sluice score /dev/zero` or a multi-GB file takes bounded memory (up to about twice
-// the bound while a pipe's buffer grows). A message over the
-// bound is cut (on_note says so; the caller gets its first max_message_bytes) or skipped
-// (on_error), as the options say. An mbox that is not a regular file (a pipe) is read to at
-// most kMaxStreamMessages bounds, then cut with a note.
+// the bound while a pipe's buffer grows). A message over the bound is cut (on_note says
+// so; the caller gets its first max_message_bytes) or skipped (on_error), as the options
+// say. An mbox that is not a regular file (a pipe) is read to at most kMaxStreamMessages
+// bounds, then cut with a note.
 #pragma once
 
 #include <cstddef>

@@ -1,35 +1,36 @@
 #include "filter/util/status.h"
 
 namespace sluice {
+namespace {
+
+// The words ToString puts before the message.
+const char* CodeName(Status::Code code) {
+  switch (code) {
+    case Status::Code::kOk:
+      return "ok";
+    case Status::Code::kNotFound:
+      return "not found";
+    case Status::Code::kInvalid:
+      return "invalid";
+    case Status::Code::kIo:
+      return "I/O error";
+    case Status::Code::kCorruption:
+      return "corruption";
+    case Status::Code::kUnavailable:
+      return "unavailable";
+    case Status::Code::kTimeout:
+      return "timeout";
+    case Status::Code::kInternal:
+      return "internal error";
+  }
+  return "unknown";
+}
+
+}  // namespace
 
 std::string Status::ToString() const {
-  const char* name = "ok";
-  switch (code_) {
-    case Code::kOk:
-      return "ok";
-    case Code::kNotFound:
-      name = "not found";
-      break;
-    case Code::kInvalid:
-      name = "invalid";
-      break;
-    case Code::kIo:
-      name = "I/O error";
-      break;
-    case Code::kCorruption:
-      name = "corruption";
-      break;
-    case Code::kUnavailable:
-      name = "unavailable";
-      break;
-    case Code::kTimeout:
-      name = "timeout";
-      break;
-    case Code::kInternal:
-      name = "internal error";
-      break;
-  }
-  return std::string(name) + ": " + message_;
+  if (ok()) return "ok";
+  return std::string(CodeName(code_)) + ": " + message_;
 }
 
 }  // namespace sluice
