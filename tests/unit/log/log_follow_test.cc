@@ -118,6 +118,123 @@ TEST_F(LogFollowTest, TruncatedInPlaceIsReadFromTheStart) {
   EXPECT_EQ(Poll(follower.get()), Ids{"C"});
 }
 
+// logrotate's numbered scheme run twice before the follower polls again (a forced run right
+// after the weekly one, or two daemons' logs in one busy minute): score.log -> .1 -> .2, the
+// middle file B lands at .1 and is never at the name when the follower looks. Before, the
+// follower went from A straight to C and lost every line written to B.
+TEST_F(LogFollowTest, TwoRotationsBetweenPollsLoseNoLines) {
+  auto follower = FollowAfter({"A1"});
+  ASSERT_NE(follower, nullptr);
+  Write("A2");  // to A, not read yet
+  log_->Flush();
+  RenameAndCreate(".1");  // A -> .1, B created
+  Write("A3");            // still to A
+  log_->Flush();
+  log_->Reopen();
+  log_->Flush();  // the reopen done: what follows goes to B
+  Write("B1");
+  Write("B2");
+  log_->Flush();
+  fs::rename(path_ + ".1", path_ + ".2");  // A -> .2
+  RenameAndCreate(".1");                   // B -> .1, C created
+  Write("B3");                             // still to B
+  log_->Flush();
+  log_->Reopen();
+  log_->Flush();
+  Write("C1");
+  log_->Flush();
+  EXPECT_EQ(Poll(follower.get()), (Ids{"A2", "A3", "B1", "B2", "B3", "C1"}));
+  Write("C2");
+  log_->Flush();
+  EXPECT_EQ(Poll(follower.get()), Ids{"C2"});
+}
+
+// The middle file seen at the name once, while still empty (the daemon had not reopened yet),
+// then rotated away before it was read: it is kept open from that first sight.
+TEST_F(LogFollowTest, AFileSeenEmptyAndRotatedAwayIsStillRead) {
+  auto follower = FollowAfter({"A1"});
+  ASSERT_NE(follower, nullptr);
+  RenameAndCreate(".1");  // A -> .1, B created
+  EXPECT_EQ(Poll(follower.get()), Ids{});
+  log_->Reopen();
+  log_->Flush();
+  Write("B1");
+  log_->Flush();
+  fs::rename(path_ + ".1", path_ + ".2.gz");  // A compressed away (a new file in reality)
+  fs::remove(path_ + ".2.gz");
+  RenameAndCreate(".1");                         // B -> .1, C created
+  fs::rename(path_ + ".1", dir_ / "elsewhere");  // and B moved out of the pattern entirely
+  log_->Reopen();
+  log_->Flush();
+  Write("C1");
+  log_->Flush();
+  EXPECT_EQ(Poll(follower.get()), (Ids{"B1", "C1"}));
+}
+
+// Older rotated files (written before the followed one) are not read again when a rotation
+// is followed.
+TEST_F(LogFollowTest, OlderRotatedFilesAreNotReadAgain) {
+  {
+    std::ofstream(path_ + ".3") << R"({"queue_id":"OLD"})"
+                                << "\n";
+  }
+  fs::last_write_time(path_ + ".3", fs::file_time_type::clock::now() - std::chrono::hours(24));
+  auto follower = FollowAfter({"A1"});
+  ASSERT_NE(follower, nullptr);
+  RenameAndCreate(".1");
+  log_->Reopen();
+  log_->Flush();
+  Write("B1");
+  log_->Flush();
+  fs::rename(path_ + ".1", path_ + ".2");
+  RenameAndCreate(".1");
+  log_->Reopen();
+  log_->Flush();
+  Write("C1");
+  log_->Flush();
+  EXPECT_EQ(Poll(follower.get()), (Ids{"B1", "C1"}));
+}
+
+// A writer writing all the time while the log is rotated twice in a row (numbered scheme)
+// between the follower's polls, again and again: every line once, in order.
+TEST_F(LogFollowTest, DoubleRotationsWhileAWriterAppendsLoseNothing) {
+  auto follower = LogFollower::Open(path_);
+  ASSERT_TRUE(follower.ok());
+  Ids seen;
+  int next = 0;
+  auto write_some = [&](int n) {
+    for (int j = 0; j < n; ++j) Write(std::to_string(next++));
+  };
+  auto rotate = [&] {
+    for (int k = 4; k >= 1; --k) {
+      const std::string from = path_ + "." + std::to_string(k);
+      if (fs::exists(from)) fs::rename(from, path_ + "." + std::to_string(k + 1));
+    }
+    RenameAndCreate(".1");
+  };
+  for (int round = 0; round < 20; ++round) {
+    write_some(100);
+    rotate();  // while the writer thread writes those
+    write_some(30);
+    // Every third round the follower looks in between (the middle file seen at the name).
+    if (round % 3 == 1) {
+      for (auto& id : Poll(follower->get())) seen.push_back(std::move(id));
+    }
+    log_->Reopen();
+    write_some(100);
+    rotate();
+    write_some(30);
+    log_->Reopen();
+    write_some(100);
+    log_->Flush();
+    for (auto& id : Poll(follower->get())) seen.push_back(std::move(id));
+  }
+  for (size_t i = 0; i < seen.size() && i < static_cast<size_t>(next); ++i) {
+    ASSERT_EQ(seen[i], std::to_string(i)) << "line " << i << " lost or out of order";
+  }
+  ASSERT_EQ(seen.size(), static_cast<size_t>(next)) << "lines lost or duplicated";
+}
+
 // A writer appending all the time, the file rotated again and again under it (rename and
 // create while lines are still being written, more lines, reopen) while the follower polls:
 // every line arrives once, in order. Each round ends once the follower has read a line from
