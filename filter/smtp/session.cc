@@ -71,6 +71,11 @@ Decision ServerSession::Error(int code, std::string text) {
   return Say(code, std::move(text));
 }
 
+Decision ServerSession::ErrorStatus(const std::string& message) {
+  Decision d = SayStatus(message);
+  return Error(d.reply.code, std::move(d.reply.lines[0]));
+}
+
 Decision ServerSession::OnLineTooLong() { return Error(500, "5.5.2 Error: line too long"); }
 
 Decision ServerSession::OnCommand(std::string_view line) {
@@ -175,10 +180,7 @@ Decision ServerSession::Mail(std::string_view arg) {
   if (state_ == State::kConnected) return Error(503, "5.5.1 Error: send HELO/EHLO first");
   if (state_ != State::kGreeted) return Error(503, "5.5.1 Error: nested MAIL command");
   Result<PathArgs> path = ParsePath(arg, "FROM", /*allow_null=*/true);
-  if (!path.ok()) {
-    ++errors_;
-    return SayStatus(path.status().message());
-  }
+  if (!path.ok()) return ErrorStatus(path.status().message());
   Transaction txn;
   for (const auto& [key, value] : path->params) {
     if (!esmtp_) return Error(555, "5.5.4 Error: parameters need EHLO");
@@ -231,10 +233,7 @@ void ServerSession::MailDone(bool accepted) {
 Decision ServerSession::Rcpt(std::string_view arg) {
   if (state_ < State::kMail) return Error(503, "5.5.1 Error: need MAIL command");
   Result<PathArgs> path = ParsePath(arg, "TO", /*allow_null=*/false);
-  if (!path.ok()) {
-    ++errors_;
-    return SayStatus(path.status().message());
-  }
+  if (!path.ok()) return ErrorStatus(path.status().message());
   if (!path->params.empty())
     return Error(555, "5.5.4 Unsupported option: " + path->params[0].first);
   if (HasNonAscii(path->address) && !txn_.smtputf8) {
@@ -336,10 +335,7 @@ Decision ServerSession::Forward(std::string_view arg, bool xclient) {
   if (state_ >= State::kMail)
     return Error(503, std::string("5.5.1 Error: ") + name + " not allowed in a transaction");
   auto attrs = ParseAttributes(arg);
-  if (!attrs.ok()) {
-    ++errors_;
-    return SayStatus(attrs.status().message());
-  }
+  if (!attrs.ok()) return ErrorStatus(attrs.status().message());
   for (auto& [key, value] : *attrs) {
     // Postfix sends [UNAVAILABLE] / [TEMPUNAVAIL] for facts it does not have.
     bool unknown = value == "[UNAVAILABLE]" || value == "[TEMPUNAVAIL]";

@@ -111,7 +111,10 @@ class ServerSession {
  private:
   enum class State { kConnected, kGreeted, kMail, kRcpt };
 
+  // Counts an error: the reply, or 421 and close once kMaxErrors are reached.
   Decision Error(int code, std::string text);
+  // Error() for a parser's "CODE text" Status message.
+  Decision ErrorStatus(const std::string& message);
   Decision Hello(std::string_view arg, bool extended);
   Decision Mail(std::string_view arg);
   Decision Rcpt(std::string_view arg);

@@ -281,6 +281,26 @@ TEST(ServerSession, TooManyErrorsCloses) {
   EXPECT_EQ(d.action, Action::kReplyAndClose);
 }
 
+// Syntax errors the parsers find (bad MAIL/RCPT paths and parameters, bad XFORWARD or
+// XCLIENT attributes) count toward kMaxErrors like any other error: before, they were counted
+// but never checked, so a client repeating a bad MAIL got 501 for ever and was never closed.
+TEST(ServerSession, ParserErrorsCountTowardTheErrorLimit) {
+  for (const char* junk : {"MAIL FROM:bad", "RCPT TO:bad", "XFORWARD ADDR"}) {
+    SessionSettings settings;
+    settings.trusted = true;
+    ServerSession s(settings, ClientFacts{});
+    ASSERT_EQ(Code(s.OnCommand("EHLO client.test")), 250);
+    if (std::string_view(junk).substr(0, 4) == "RCPT") {
+      ASSERT_EQ(s.OnCommand("MAIL FROM:<a@b>").action, Action::kMail);
+      s.MailDone(true);
+    }
+    Decision d;
+    for (int i = 0; i < ServerSession::kMaxErrors; ++i) d = s.OnCommand(junk);
+    EXPECT_EQ(Code(d), 421) << junk;
+    EXPECT_EQ(d.action, Action::kReplyAndClose) << junk;
+  }
+}
+
 TEST(Reply, AppendToAddsTheRenderedReplyToWhatIsBuffered) {
   // Replies to a pipelined batch go into one buffer, each after the one before.
   std::string out = "250 2.1.0 Ok\r\n";
