@@ -7,6 +7,11 @@
 #                 protocol as before no-reply was negotiated, a same-run baseline
 #   sluice-inet   sluice on inet:127.0.0.1 (TCP_NODELAY + re-armed TCP_QUICKACK)
 #   sluice-notune sluice on inet: with that tuning off (shows the loopback ACK stall)
+#   sluice-out    sluice-unix's config with the load's network (127.0.0.0/8) trusted: every
+#                 message is outbound and skipped, accepted unscored at end of message (MAIL
+#                 is no-reply): what outbound mail costs now
+#   sluice-outmail the same with milter.skip_outbound_at_mail: true: outbound accepted at
+#                 MAIL before its content is sent (the old way, one round trip more per message)
 #   rspamd        Rspamd 3.4's milter (rspamd_proxy, milter = yes), network checks off,
 #                 if BENCH_RSPAMD=1 and it can be installed/boxed (bench/mta/rspamd.sh)
 #   sluice-base   with BENCH_BASE=OTHER_BUILD_DIR: that build's sluice on a unix: socket, the
@@ -92,6 +97,14 @@ SLUICE_MILTER_TCP_TUNING=0 fx_sluice_start "$W/notune.yaml" || exit 1
 SPID[sluice-notune]=$SLUICE_PID
 SLUICE_MILTER_NO_REPLY=0 fx_sluice_start "$W/reply.yaml" || exit 1
 SPID[sluice-reply]=$SLUICE_PID
+bench_config "$W/out.yaml" "unix:$W/run/sluice-out.sock"
+sed -i 's|^milter:$|milter:\n  trusted_networks: [127.0.0.0/8]|' "$W/out.yaml"
+fx_sluice_start "$W/out.yaml" || exit 1
+SPID[sluice-out]=$SLUICE_PID
+bench_config "$W/outmail.yaml" "unix:$W/run/sluice-outmail.sock"
+sed -i 's|^milter:$|milter:\n  trusted_networks: [127.0.0.0/8]\n  skip_outbound_at_mail: true|' "$W/outmail.yaml"
+fx_sluice_start "$W/outmail.yaml" || exit 1
+SPID[sluice-outmail]=$SLUICE_PID
 if [ -n "${BENCH_BASE:-}" ]; then
   bench_config "$W/base.yaml" "unix:$W/run/sluice-base.sock"
   SLUICE_NEW=$SLUICE
@@ -106,17 +119,18 @@ fi
   BAYES="rules only (no trained Bayes store)" || BAYES="rules + Bayes"
 echo "sluice scoring: $BAYES"
 
-SETUPS=(none sluice-unix sluice-reply sluice-inet sluice-notune)
+SETUPS=(none sluice-unix sluice-reply sluice-inet sluice-notune sluice-out sluice-outmail)
 [ -n "${BENCH_BASE:-}" ] && SETUPS+=(sluice-base)
 if [ -n "${BENCH_SETUPS:-}" ]; then
   wanted=" $BENCH_SETUPS "
   SETUPS=($(for s in "${SETUPS[@]}"; do [[ $wanted == *" $s "* ]] && echo "$s"; done))
 fi
 declare -A PORT=([none]=21325 [sluice-unix]=21326 [sluice-inet]=21327 [sluice-notune]=21328 [rspamd]=21329
-  [sluice-reply]=21335 [sluice-base]=21336)
+  [sluice-reply]=21335 [sluice-base]=21336 [sluice-out]=21337 [sluice-outmail]=21338)
 declare -A MILTER=([none]="" [sluice-unix]="unix:$W/run/sluice.sock" [sluice-inet]="inet:127.0.0.1:21340"
   [sluice-notune]="inet:127.0.0.1:21341" [rspamd]="inet:127.0.0.1:21332"
-  [sluice-reply]="unix:$W/run/sluice-reply.sock" [sluice-base]="unix:$W/run/sluice-base.sock")
+  [sluice-reply]="unix:$W/run/sluice-reply.sock" [sluice-base]="unix:$W/run/sluice-base.sock"
+  [sluice-out]="unix:$W/run/sluice-out.sock" [sluice-outmail]="unix:$W/run/sluice-outmail.sock")
 if [ "${BENCH_RSPAMD:-1}" = 1 ] && [ -x "$ROOT/bench/mta/rspamd.sh" ] &&
   { [ -z "${BENCH_SETUPS:-}" ] || [[ " $BENCH_SETUPS " == *" rspamd "* ]]; }; then
   if "$ROOT/bench/mta/rspamd.sh" start "$W/rspamd" 21332 >"$W/rspamd.out" 2>&1; then
@@ -245,7 +259,7 @@ for s in "${SETUPS[@]}"; do
 done
 for s in "${SETUPS[@]}"; do
   [[ $s == sluice-* && $s != sluice-notune ]] || continue
-  engine_us=$(python3 -c "import json,sys; xs=[json.loads(l)['us']['total'] for l in open(sys.argv[1])]; print(sum(xs)/max(1,len(xs)))" "$W/score-${s#sluice-}.log")
+  engine_us=$(python3 -c "import json,sys; xs=[json.loads(l).get('us', {}).get('total', 0) for l in open(sys.argv[1])]; print(sum(xs)/max(1,len(xs)))" "$W/score-${s#sluice-}.log")
   printf '%s: process CPU %.2f ms/msg, of which scoring (engine) %.2f ms/msg\n' "$s" \
     "$(calc "1000 * ${CPU[$s]} / $HZ / ($RUNS * $TOTAL)")" "$(calc "$engine_us / 1000")"
 done

@@ -319,6 +319,8 @@ class Loader {
     s.On("auth_macro", [&](auto& v, auto& k) { m.auth_macro = Scalar<std::string>(v, k); });
     s.On("trusted_networks", [&](auto& v, auto& k) { m.trusted_networks = Networks(v, k); });
     s.On("skip_outbound", [&](auto& v, auto& k) { m.skip_outbound = Scalar<bool>(v, k); });
+    s.On("skip_outbound_at_mail",
+         [&](auto& v, auto& k) { m.skip_outbound_at_mail = Scalar<bool>(v, k); });
     s.On("outbound_actions", [&](auto& v, auto& k) { m.outbound_thresholds = Actions(v, k); });
     s.On("timeout_s", [&](auto& v, auto& k) { m.timeout_s = Count32(v, k); });
     s.Run();

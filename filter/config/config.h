@@ -52,6 +52,10 @@ struct MilterConfig {
   std::string auth_macro = "{auth_authen}";   // set => authenticated (outbound) mail
   std::vector<std::string> trusted_networks;  // CIDRs whose mail counts as outbound
   bool skip_outbound = true;                  // false: score outbound with outbound_thresholds
+  // true: a skipped outbound message is accepted at MAIL FROM, before its content is sent
+  // (MAIL answered: one round trip more on every message); false: MAIL is no-reply and it
+  // is accepted unscored at end of message. milter.h says when each is the better choice.
+  bool skip_outbound_at_mail = false;
   Thresholds outbound_thresholds;
   uint32_t timeout_s = 300;  // libmilter connection timeout
 };

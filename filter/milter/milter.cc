@@ -14,8 +14,15 @@
 // read, a write and two context switches. A no-reply body chunk cannot answer SKIP, so past
 // the scan limit the rest of a huge body is received and dropped instead of cut short; one
 // round trip saved on every message is worth more than the transfer saved on the rare huge
-// one. With an MTA that does not offer NR_BODY, body chunks answer and SKIP is used. MAIL
-// (ACCEPT for outbound mail) and end of message still answer.
+// one. With an MTA that does not offer NR_BODY, body chunks answer and SKIP is used.
+//
+// MAIL is no-reply too, unless milter.skip_outbound_at_mail asks for the old way: an outbound
+// message to be skipped is then marked at MAIL, its headers and body are not collected, and it
+// is accepted unscored at end of message, the first step that answers. That saves a round
+// trip on every message at the price of outbound content crossing the socket unread (see
+// milter.h). The choice is made per connection at negotiation; a skip decided at MAIL follows
+// what that connection negotiated, so a reload in between cannot leave a message unanswered.
+// End of message always answers.
 //
 // Each connection's socket gets a user-space read-ahead (read_ahead.h) at negotiation, so
 // the packets Postfix streams are taken a socket-buffer-full at a time instead of with two
@@ -49,6 +56,7 @@
 
 #include "filter/engine/snapshot_holder.h"
 #include "filter/milter/message_buffer.h"
+#include "filter/milter/mta_offer.h"
 #include "filter/milter/privileges.h"
 #include "filter/milter/read_ahead.h"
 #include "filter/milter/reply_plan.h"
@@ -98,6 +106,9 @@ struct Session {
   std::optional<std::string> subject;
   std::string message_id;  // as received; for the log when scoring fails
   bool outbound = false;
+  // Outbound and skipped, with MAIL no-reply: nothing is collected and end of message
+  // accepts it unscored.
+  bool skip_at_eom = false;
   std::string failure;      // non-empty: something broke; end in the on_error action
   std::string header_line;  // scratch for OnHeader, reused so a header costs no allocation
 
@@ -108,6 +119,7 @@ struct Session {
     subject.reset();
     message_id.clear();
     outbound = trusted_client;
+    skip_at_eom = false;
     failure.clear();
     // The buffer is reused across a connection's messages, unless a reload changed the
     // limits it was made with: each message follows its own engine's config.
@@ -121,6 +133,7 @@ struct Session {
   }
   void EndMessage() {
     engine.reset();
+    skip_at_eom = false;
     subject.reset();
     failure.clear();
     if (buffer) buffer->Reset();
@@ -150,9 +163,9 @@ std::string Symbol(SMFICTX* ctx, const char* name) {
 }
 
 // The steps we ask not to answer, when the MTA offers it (see the file comment).
-constexpr unsigned long kNoReplySteps = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_RCPT |
-                                        SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR |
-                                        SMFIP_NR_EOH | SMFIP_NR_BODY;
+constexpr unsigned long kNoReplySteps = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+                                        SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN |
+                                        SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
 
 // The macro list for stages whose macros we never read (see OnNegotiate).
 constexpr char kNoMacro[] = "{sluice_none}";
@@ -183,7 +196,7 @@ sfsistat Guard(SMFICTX* ctx, const char* step, unsigned long nr_bit, F&& body) {
 
 // Appends header or body bytes; a failed spill fails the message, not the connection.
 void Collect(Session* s, std::string_view bytes) {
-  if (!s->buffer || !s->failure.empty()) return;
+  if (!s->buffer || !s->failure.empty() || s->skip_at_eom) return;
   Status st = s->buffer->Append(bytes);
   if (!st.ok()) s->Fail(st.ToString());
 }
@@ -198,8 +211,17 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned 
   // it must remember which steps are no-reply.
   auto* s = new (std::nothrow) Session;
   if (s != nullptr) {
-    s->no_reply_steps = g_shared->no_reply ? (f1 & kNoReplySteps) : 0;
     smfi_setpriv(ctx, s);
+    unsigned long wanted = kNoReplySteps;
+    // The connection's current config decides; a later reload changes only new connections.
+    const MilterConfig& mc = g_shared->engines->Get()->config().milter;
+    if (mc.skip_outbound && mc.skip_outbound_at_mail) wanted &= ~SMFIP_NR_MAIL;
+    // f1 carries every no-reply step, whether the MTA offered it or libmilter would answer
+    // for us (mta_offer.h); only the MTA's own are taken, so that an old MTA still gets our
+    // ACCEPT at MAIL and SKIP in the body. If its offer cannot be read, libmilter's view.
+    unsigned long offered = f1;
+    if (!MtaOfferedSteps(ctx, s, f0, f1, &offered)) offered = f1;
+    s->no_reply_steps = g_shared->no_reply ? (offered & wanted) : 0;
   }
   if (g_shared->read_ahead) BufferReads(ConnectionFd(ctx));
   *pf1 = (f1 & SMFIP_SKIP) | (s != nullptr ? s->no_reply_steps : 0);
@@ -249,29 +271,37 @@ sfsistat OnHelo(SMFICTX* ctx, char* helo) {
   });
 }
 
+// The score-log line of an outbound message accepted without scoring.
+void LogOutboundSkipped(Session* s) {
+  if (g_shared->log == nullptr) return;
+  LogRecord r;
+  r.time = std::chrono::system_clock::now();
+  r.source = "milter";
+  r.envelope = std::move(s->env);
+  r.facts.message_id = std::move(s->message_id);  // known when skipped at end of message
+  r.facts.subject = s->subject.value_or("");
+  r.verdict.notes.push_back(r.envelope.auth_user.empty() ? "outbound (trusted network): not scored"
+                                                         : "outbound (authenticated): not scored");
+  g_shared->log->Write(std::move(r));
+}
+
 sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
-  return Guard(ctx, "mail", 0, [&](Session* s) {
+  return Guard(ctx, "mail", SMFIP_NR_MAIL, [&](Session* s) {
     s->StartMessage();
     s->env.mail_from = StripBrackets(argv ? argv[0] : nullptr);
     s->env.queue_id = Symbol(ctx, "i");  // sendmail has it now; Postfix from DATA on
     s->env.auth_user = Symbol(ctx, g_shared->auth_macro.c_str());
     if (!s->env.auth_user.empty()) s->outbound = true;
-    const Config& c = s->engine->config();
-    if (s->outbound && c.milter.skip_outbound) {
-      if (g_shared->log != nullptr) {
-        LogRecord r;
-        r.time = std::chrono::system_clock::now();
-        r.source = "milter";
-        r.envelope = s->env;
-        r.verdict.notes.push_back(s->env.auth_user.empty()
-                                      ? "outbound (trusted network): not scored"
-                                      : "outbound (authenticated): not scored");
-        g_shared->log->Write(std::move(r));
+    if (s->outbound && s->engine->config().milter.skip_outbound) {
+      if ((s->no_reply_steps & SMFIP_NR_MAIL) != 0) {
+        s->skip_at_eom = true;  // MAIL cannot answer: accepted at end of message
+      } else {
+        LogOutboundSkipped(s);
+        s->EndMessage();
+        return Answer(s, SMFIS_ACCEPT);
       }
-      s->EndMessage();
-      return Answer(s, SMFIS_ACCEPT);
     }
-    return Answer(s, SMFIS_CONTINUE);
+    return Answer(s, Continue(s, SMFIP_NR_MAIL));
   });
 }
 
@@ -302,6 +332,8 @@ sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
     if (s->message_id.empty() && name && strcasecmp(name, "Message-ID") == 0) {
       s->message_id = std::string(v.substr(0, 998));
     }
+    // Outbound and skipped: only Subject and Message-ID, for its log line.
+    if (s->skip_at_eom) return Answer(s, Continue(s, SMFIP_NR_HDR));
     std::string& line = s->header_line;
     line.assign(name ? name : "");
     line += ": ";
@@ -350,6 +382,11 @@ sfsistat Finish(SMFICTX* ctx, Session* s) {
   const Thresholds& th = s->outbound ? c.milter.outbound_thresholds : c.scoring.thresholds;
   const std::string queue_id = Symbol(ctx, "i");
   if (!queue_id.empty()) s->env.queue_id = queue_id;
+  if (s->skip_at_eom) {  // outbound, skipped at MAIL: the same outcome, one step later
+    LogOutboundSkipped(s);
+    s->EndMessage();
+    return Answer(s, SMFIS_ACCEPT);
+  }
 
   ScoreResult result;
   std::string_view raw;

@@ -9,11 +9,19 @@
 //
 // Per message: headers and body are collected with bounded memory (MessageBuffer), scored at
 // end of message, answered per the verdict (reply_plan.h) and written to the ScoreLog.
-// Steps that cannot change the outcome (connect, HELO, unknown commands, RCPT, DATA, headers,
-// end of headers, body chunks) are negotiated as no-reply when the MTA offers it, so it
-// streams them without a round trip each; SLUICE_MILTER_NO_REPLY=0 in the environment
+// Steps that cannot change the outcome (connect, HELO, MAIL, unknown commands, RCPT, DATA,
+// headers, end of headers, body chunks) are negotiated as no-reply when the MTA offers it, so
+// it streams them without a round trip each; SLUICE_MILTER_NO_REPLY=0 in the environment
 // answers every step instead. Past the scan limit a no-reply body is received and dropped
 // (SKIP needs a reply); with body chunks answered, SKIP ends it early.
+// Outbound mail (milter.auth_macro set, or milter.trusted_networks) with skip_outbound on is
+// known at MAIL but, MAIL being no-reply, accepted unscored at end of message: its headers
+// and body still cross the socket (only Subject and Message-ID are kept), and its score-log
+// line then also has the queue id, recipients, Message-ID and Subject. That is the better
+// trade where most mail is inbound (an MX): every message saves a round trip, each outbound
+// one costs a transfer. Where most mail is outbound (a submission service)
+// milter.skip_outbound_at_mail: true answers MAIL again and accepts outbound mail there,
+// before its content is sent; so does an MTA that does not offer no-reply for MAIL.
 // Failure policy: an exception, a failed spill or any internal error in a callback never
 // reaches libmilter; the message ends in the config's on_error action (accept or tempfail)
 // and the log line says error=true.

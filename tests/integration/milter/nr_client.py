@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """nr_client.py - checks the milter "no reply" negotiation (SMFIP_NR_*) on the wire.
 
-Usage: nr_client.py SOCKET OFFER EXPECT
+Usage: nr_client.py SOCKET OFFER EXPECT [AUTH_USER]
   SOCKET  inet:PORT@HOST or unix:/path (a running `sluice serve`)
   OFFER   the SMFIP_NR_* steps the simulated MTA offers: comma list of
           conn,helo,mail,rcpt,data,unkn,hdr,eoh,body ("all" = every one, "none" = none)
   EXPECT  the steps the milter must take as no-reply (same syntax)
+  AUTH_USER  sends {auth_authen}=AUTH_USER with MAIL (outbound mail, skip_outbound on):
+          with MAIL no-reply the transaction goes on and end of message must be one ACCEPT
+          and nothing else (no header added: not scored); with MAIL answered, that answer
+          must be ACCEPT and the transaction ends there, as an MTA ends it.
 
 Speaks the milter protocol (version 6) itself, so it sees every packet: the negotiated
 protocol flags must carry exactly the EXPECT bits among the NR_* bits; then one whole
@@ -96,6 +100,8 @@ class Wire:
 
 def main():
     sock_spec, offer, expect = sys.argv[1], steps(sys.argv[2]), steps(sys.argv[3])
+    auth = sys.argv[4].encode() if len(sys.argv) > 4 else None
+    tag = b"nr-out-" + auth if auth else b"nr"  # the score-log line's marker
     w = Wire(connect(sock_spec))
     offered_bits = sum(NR[s] for s in offer) | SMFIP_SKIP
     w.send(b"O", struct.pack(">III", 6, ALL_ACTIONS, offered_bits))
@@ -134,13 +140,19 @@ def main():
     step("connect", "conn", b"C", b"client.example\0" + b"4" + struct.pack(">H", 2525) + b"192.0.2.9\0")
     step("helo", "helo", b"H", b"client.example\0")
     step("unknown command", "unkn", b"U", b"XYZZY\0")  # legal between HELO and MAIL
-    macro(b"M", [(b"i", b"NRQUEUEID")])
-    step("mail", "mail", b"M", b"<nr@example.org>\0")
+    mail_macros = [(b"i", b"NRQUEUEID")] + ([(b"{auth_authen}", auth)] if auth else [])
+    macro(b"M", mail_macros)
+    if auth and "mail" not in got:
+        w.send(b"M", b"<" + tag + b"@example.org>\0")
+        r = w.read()
+        check("outbound: MAIL answered accept (skipped there)", r is not None and r[0] == b"a", repr(r))
+        return quit_and_close(w)
+    step("mail", "mail", b"M", b"<" + tag + b"@example.org>\0")
     step("rcpt 1", "rcpt", b"R", b"<bob@example.net>\0")
     step("rcpt 2", "rcpt", b"R", b"<carol@example.net>\0")
     step("data", "data", b"T")
     for name, value in ((b"From", b"nr@example.org"), (b"Subject", b"no reply test"),
-                        (b"Message-ID", b"<nr-client@example.org>")):
+                        (b"Message-ID", b"<" + tag + b"-client@example.org>")):
         step("header " + name.decode(), "hdr", b"L", name + b"\0" + value + b"\0")
     step("end of headers", "eoh", b"N")
     # Nothing may be in flight now: every step so far was answered and read, or no-reply.
@@ -156,10 +168,18 @@ def main():
         codes.append(r[0])
         if r[0][0] in FINAL:
             break
-    check("end of message answered (modifications, then continue)",
-          codes and codes[-1] == b"c" and all(c in (b"h", b"m", b"i") for c in codes[:-1]),
-          repr(codes))
-    check("X-Spam-Status added at end of message", b"h" in codes or b"i" in codes, repr(codes))
+    if auth:
+        check("outbound: end of message is one accept, nothing added (not scored)",
+              codes == [b"a"], repr(codes))
+    else:
+        check("end of message answered (modifications, then continue)",
+              codes and codes[-1] == b"c" and all(c in (b"h", b"m", b"i") for c in codes[:-1]),
+              repr(codes))
+        check("X-Spam-Status added at end of message", b"h" in codes or b"i" in codes, repr(codes))
+    return quit_and_close(w)
+
+
+def quit_and_close(w):
     w.send(b"Q")
     rest = w.sock.recv(65536)
     check("nothing left over after QUIT (no stray replies)", rest == b"", repr(rest[:64]))

@@ -41,27 +41,55 @@ end
 
 local REJECT_ME = {"sluice-test-reject-me\r\n"}  -- test_rules.yaml: score 20
 
+-- The same spam from an ordinary client: MAIL continues, end of message rejects it.
+local function inbound_rejected(from, msgid)
+  local conn = open("198.51.100.7")
+  check("inbound: MAIL answered continue", mail(conn, "<" .. from .. "@example.org>", nil) == SMFIR_CONTINUE)
+  local r = finish(conn, "inbound", "<" .. msgid .. "@example.org>", REJECT_ME)
+  check("inbound: same spam rejected", r == SMFIR_REPLYCODE and
+        mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1", "Message rejected as spam"))
+  mt.disconnect(conn)
+end
+
 local cases = {}
 
--- skip_outbound: true. Authenticated mail and mail from a trusted network are accepted at
--- MAIL without scoring; the same spam from an ordinary client is rejected.
+-- skip_outbound: true. MAIL is no-reply (miltertest offers it; miltertest then reports
+-- CONTINUE itself), so authenticated mail and mail from a trusted network are accepted at end
+-- of message, without scoring and without a header added; the same spam from an ordinary
+-- client is rejected.
 cases.skip = function()
   local conn = open("198.51.100.7")
+  check("authenticated: MAIL not answered (no-reply)",
+        mail(conn, "<auth-skip@example.org>", "alice") == SMFIR_CONTINUE)
+  local r = finish(conn, "outbound", "<policy-auth-skip@example.org>", REJECT_ME)
+  check("authenticated: accepted at end of message", r == SMFIR_ACCEPT)
+  check("authenticated: not scored (no X-Spam-Status)", not mt.eom_check(conn, MT_HDRADD, "X-Spam-Status"))
+  mt.disconnect(conn)
+
+  conn = open("192.0.2.9")
+  mail(conn, "<trusted-skip@example.org>", nil)
+  r = finish(conn, "outbound", "<policy-trusted-skip@example.org>", REJECT_ME)
+  check("trusted network: accepted at end of message", r == SMFIR_ACCEPT)
+  check("trusted network: not scored (no X-Spam-Status)", not mt.eom_check(conn, MT_HDRADD, "X-Spam-Status"))
+  mt.disconnect(conn)
+
+  inbound_rejected("inbound", "policy-inbound")
+end
+
+-- skip_outbound_at_mail: true (the old way): MAIL is answered, and outbound mail is accepted
+-- there, before its content is sent; inbound mail goes on as usual.
+cases.skip_at_mail = function()
+  local conn = open("198.51.100.7")
   check("authenticated: MAIL answered accept (not scored)",
-        mail(conn, "<auth-skip@example.org>", "alice") == SMFIR_ACCEPT)
+        mail(conn, "<auth-skip-mail@example.org>", "alice") == SMFIR_ACCEPT)
   mt.disconnect(conn)
 
   conn = open("192.0.2.9")
   check("trusted network: MAIL answered accept (not scored)",
-        mail(conn, "<trusted-skip@example.org>", nil) == SMFIR_ACCEPT)
+        mail(conn, "<trusted-skip-mail@example.org>", nil) == SMFIR_ACCEPT)
   mt.disconnect(conn)
 
-  conn = open("198.51.100.7")
-  check("inbound: MAIL answered continue", mail(conn, "<inbound@example.org>", nil) == SMFIR_CONTINUE)
-  local r = finish(conn, "inbound", "<policy-inbound@example.org>", REJECT_ME)
-  check("inbound: same spam rejected", r == SMFIR_REPLYCODE and
-        mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1", "Message rejected as spam"))
-  mt.disconnect(conn)
+  inbound_rejected("inbound-at-mail", "policy-inbound-at-mail")
 end
 
 -- skip_outbound: false with outbound_actions {add_header: 5, reject: 30}: authenticated

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # policy.sh - outbound and failure policy of `sluice serve`, driven by miltertest:
-# authenticated mail ({auth_authen}) and mail from trusted_networks skipped at MAIL when
-# skip_outbound is on, scored with outbound_actions when it is off, and a scan over the
-# per-message time budget ending in on_error's action (451 with tempfail); each case also
-# checked in the score log.
+# authenticated mail ({auth_authen}) and mail from trusted_networks accepted unscored at end
+# of message when skip_outbound is on (at MAIL with skip_outbound_at_mail), scored with
+# outbound_actions when it is off, and a scan over the per-message time budget ending in
+# on_error's action (451 with tempfail); each case also checked in the score log.
 # Usage: policy.sh BUILD_DIR
 BUILD=$(cd "${1:?usage: policy.sh BUILD_DIR}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,10 +24,23 @@ SOCK=inet:21060@127.0.0.1
 fx_sluice_config "$W/skip.yaml" "$SOCK"
 sed -i 's|^milter:$|milter:\n  trusted_networks: [192.0.2.0/24]\n  skip_outbound: true|' "$W/skip.yaml"
 fx_sluice_start "$W/skip.yaml" || exit 1
-check "miltertest: outbound skipped, inbound scored" run_mt "$SOCK" skip
-check "log: authenticated mail noted, not scored" fx_log_match auth-skip@ '"notes":\["outbound \(authenticated\): not scored"\]'
-check "log: trusted-network mail noted, not scored" fx_log_match trusted-skip@ '"notes":\["outbound \(trusted network\): not scored"\]'
+check "miltertest: outbound skipped at end of message, inbound scored" run_mt "$SOCK" skip
+check "log: authenticated mail noted, not scored" fx_log_match auth-skip@ '"rcpts":\["bob@example.net"\].*"notes":\["outbound \(authenticated\): not scored"\]'
+check "log: trusted-network mail noted, not scored" fx_log_match trusted-skip@ '"rcpts":\["bob@example.net"\].*"notes":\["outbound \(trusted network\): not scored"\]'
 check "log: inbound spam rejected" fx_log_match policy-inbound@ '"action":"reject"'
+kill "$SLUICE_PID"
+
+# 1b. skip_outbound_at_mail: true: outbound accepted at MAIL (MAIL not negotiated no-reply).
+SOCK=inet:21063@127.0.0.1
+fx_sluice_config "$W/skipmail.yaml" "$SOCK"
+sed -i 's|^milter:$|milter:\n  trusted_networks: [192.0.2.0/24]\n  skip_outbound_at_mail: true|; s|score\.log|score-skipmail.log|' "$W/skipmail.yaml"
+fx_sluice_start "$W/skipmail.yaml" || exit 1
+check "miltertest: skip_outbound_at_mail: outbound accepted at MAIL" run_mt "$SOCK" skip_at_mail
+check "log: accepted at MAIL, noted, not scored" fx_log_match auth-skip-mail@ '"notes":\["outbound \(authenticated\): not scored"\]' "$W/score-skipmail.log"
+check "log: trusted network accepted at MAIL, not scored" fx_log_match trusted-skip-mail@ '"notes":\["outbound \(trusted network\): not scored"\]' "$W/score-skipmail.log"
+check "log: inbound spam rejected" fx_log_match policy-inbound-at-mail@ '"action":"reject"' "$W/score-skipmail.log"
+nr() { python3 "$HERE/nr_client.py" "$@" >"$W/nr.out" 2>&1; local rc=$?; sed 's/^/    /' "$W/nr.out"; return $rc; }
+check "skip_outbound_at_mail: every NR step but MAIL negotiated; outbound accepted at MAIL" nr "$SOCK" all conn,helo,rcpt,data,unkn,hdr,eoh,body atmail
 kill "$SLUICE_PID"
 
 # 2. skip_outbound: false: outbound mail scored with its own thresholds.

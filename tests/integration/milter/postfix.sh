@@ -66,6 +66,26 @@ check "multi-rcpt: accepted" send multi pf-multi@example.org "to two" "hello bot
 check "log: both recipients" bash -c "for i in \$(seq 50); do grep -F pf-multi@ '$W/score.log' | grep -q 'bob@smtpsink.test\",\"carol@smtpsink.test' && exit 0; sleep 0.1; done; exit 1"
 check "multi-rcpt: delivered" fx_wait_sink_count 3
 
+# Outbound (the client's network trusted, skip_outbound on): Postfix offers no-reply for MAIL,
+# so sluice accepts the message unscored at end of message: even GTUBE is delivered, with no
+# X-Spam header, and the log line has Postfix's queue id and the recipient.
+reloads() { grep -c reloaded "$W/sluice.err"; }
+reload_to() {  # reload_to CONFIG_SED: edit the config, SIGHUP, wait for the reload
+  local n
+  n=$(reloads)
+  sed -i "$1" "$W/s.yaml"
+  kill -HUP "$SLUICE_PID"
+  fx_eventually 10 bash -c "[ \$(grep -c reloaded '$W/sluice.err') -gt $n ]"
+}
+check "outbound: trusted_networks reloaded" reload_to 's|^milter:$|milter:\n  trusted_networks: [127.0.0.0/8]|'
+check "outbound: GTUBE from a trusted network accepted" send outbound pf-outbound@example.org "gtube out" 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
+check "outbound: delivered" fx_wait_sink_count 4
+F=$(fx_sink_find pf-outbound@example.org)
+check "outbound: no X-Spam header (not scored)" bash -c "[ -n '$F' ] && ! grep -q '^X-Spam' '$F'"
+check "outbound: nothing altered" diff <(tr -d '\r' <"$W/msg.outbound" | trim_tail) <(strip_added "$F" | trim_tail)
+check "log: outbound line, not scored, with queue id and recipient" fx_log_match pf-outbound@ '"queue_id":"[0-9A-F]{6,}",.*"rcpts":\["bob@smtpsink.test"\].*"notes":\["outbound \(trusted network\): not scored"\]'
+check "outbound: trusted_networks back to none" reload_to '/^  trusted_networks: \[127.0.0.0\/8\]$/d'
+
 # sluice SIGKILLed while a client is in DATA: milter_default_action = tempfail.
 python3 "$HERE/slow_client.py" $SMTP "$SLUICE_PID" pf-killed@example.org >"$W/slow.out" 2>&1
 check "killed mid-message: client got 4xx (tempfail)" grep -q '^4' "$W/slow.out"

@@ -40,11 +40,21 @@ check "log: aborted transaction not logged" bash -c "! grep -q aborted@example.o
 # No-reply negotiation on the wire (nr_client.py sees every packet): the steps we claim
 # (milter.h) are taken as no-reply when the MTA offers them, and then never answered; what
 # the MTA does not offer is answered; with SLUICE_MILTER_NO_REPLY=0 every step is answered.
-NR_CLAIMED=conn,helo,rcpt,data,unkn,hdr,eoh,body
+NR_CLAIMED=conn,helo,mail,rcpt,data,unkn,hdr,eoh,body
 nr() { python3 "$HERE/nr_client.py" "$@" >"$W/nr.out" 2>&1; local rc=$?; sed 's/^/    /' "$W/nr.out"; return $rc; }
 check "no-reply: MTA offers every NR step -> exactly the claimed ones, never answered" nr "$SOCK" all "$NR_CLAIMED"
+check "log: inbound no-reply message scored as before" fx_log_match '<nr-client@' '"action":"accept".*"total":[1-9]'
 check "no-reply: MTA offers none (old MTA) -> every step answered" nr "$SOCK" none none
-check "no-reply: MTA offers only hdr,eoh,mail -> hdr,eoh taken, the rest answered" nr "$SOCK" hdr,eoh,mail hdr,eoh
+check "no-reply: MTA offers only hdr,eoh,mail -> those taken, the rest answered" nr "$SOCK" hdr,eoh,mail hdr,eoh,mail
+check "no-reply: MTA offers only hdr,eoh -> MAIL answered" nr "$SOCK" hdr,eoh hdr,eoh
+# Outbound (authenticated) mail with skip_outbound on (the default): MAIL is no-reply, so it
+# is accepted at end of message, unscored and unmodified; an MTA without NR_MAIL gets ACCEPT
+# at MAIL as before. Both write the same "not scored" line.
+check "outbound, MAIL no-reply: no reply to MAIL, one ACCEPT at end of message" nr "$SOCK" all "$NR_CLAIMED" alice
+check "log: outbound accepted at end of message, not scored, queue id and recipients" fx_log_match '<nr-out-alice-client@' \
+  '"queue_id":"NRQUEUEID",.*"rcpts":\["bob@example.net","carol@example.net"\],"auth":"alice",.*"action":"accept","hits":\[\],.*"total":0\},"notes":\["outbound \(authenticated\): not scored"\]\}$'
+check "outbound, MTA without NR_MAIL: MAIL answered ACCEPT (old behaviour)" nr "$SOCK" none none oldmta
+check "log: outbound accepted at MAIL, not scored" fx_log_match nr-out-oldmta@ '"rcpts":\[\],"auth":"oldmta",.*"action":"accept","hits":\[\],.*"notes":\["outbound \(authenticated\): not scored"\]\}$'
 SOCK_REPLY=inet:21042@127.0.0.1
 fx_sluice_config "$W/reply.yaml" "$SOCK_REPLY"
 sed -i 's|score\.log|score-reply.log|' "$W/reply.yaml"
