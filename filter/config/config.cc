@@ -2,6 +2,8 @@
 #include "filter/config/config.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include "filter/config/default_config.h"
 #include "filter/util/mapped_file.h"
 #include "filter/util/network_list.h"
+#include "filter/util/scoped_fd.h"
 
 namespace sluice {
 namespace {
@@ -398,11 +401,18 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   // open/read, not an ifstream: that opens a directory and then reads nothing without an
   // error, and `--config /etc/sluice` loaded as an empty configuration (no rules, no token
-  // store) that `serve --check` passed.
+  // store) that `serve --check` passed. O_NONBLOCK: opening a FIFO waits for a writer, and
+  // every command (and a SIGHUP reload) hung on `--config` naming one; it is refused instead.
+  auto cannot = [&chosen](const char* why) {
+    return Status::Io(chosen + ": cannot read config file: " + why);
+  };
+  ScopedFd fd(::open(chosen.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  struct stat st {};
+  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return cannot(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return cannot(std::strerror(EISDIR));
+  if (!S_ISREG(st.st_mode)) return cannot("not a regular file (a FIFO, socket or device)");
   std::string text;
-  if (!ReadFileBytes(chosen, &text)) {
-    return Status::Io(chosen + ": cannot read config file: " + std::strerror(errno));
-  }
+  if (!ReadFdBytes(fd.get(), &text)) return cannot(std::strerror(errno));
   return ParseConfig(text, chosen);
 }
 

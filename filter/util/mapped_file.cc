@@ -37,14 +37,20 @@ bool MappedFile::Open(const std::string& path) {
 bool ReadFileBytes(const std::string& path, std::string* out) {
   out->clear();
   ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return false;
+  return ReadFdBytes(fd.get(), out);
+}
+
+bool ReadFdBytes(int fd, std::string* out) {
+  out->clear();
   struct stat st;
-  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return false;
+  if (::fstat(fd, &st) != 0) return false;
   // The stat size is a hint (a file may grow or be a pipe): read until end of file.
   out->resize(S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : 4096);
   size_t used = 0;
   for (;;) {
     if (used == out->size()) out->resize(out->size() * 2);
-    const ssize_t n = ::read(fd.get(), out->data() + used, out->size() - used);
+    const ssize_t n = ::read(fd, out->data() + used, out->size() - used);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       out->clear();

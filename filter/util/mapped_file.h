@@ -37,5 +37,8 @@ class MappedFile {
 // The whole of `path` in *out, read with one read() of its size where it can. On false,
 // errno says why (e.g. EISDIR for a directory, which opens but does not read).
 bool ReadFileBytes(const std::string& path, std::string* out);
+// The rest of the open file `fd` in *out, read to its end; the caller keeps `fd` and has
+// checked what it is (LoadConfig refuses a FIFO before reading). On false, errno says why.
+bool ReadFdBytes(int fd, std::string* out);
 
 }  // namespace sluice

@@ -2,8 +2,9 @@
 # reload_stop_test.sh SLUICE - SIGTERM while a SIGHUP reload is still running stops the
 # daemon at once (exit 0, score log flushed) instead of waiting for the reload to end (a
 # cold rules compile takes up to a minute; systemd SIGKILLs after TimeoutStopSec). The
-# reload is held up for ever by turning the config file into a FIFO nobody writes: the
-# reload thread then waits in open(2).
+# reload is held up for ever by a config whose rule file is a FIFO nobody writes: the reload
+# thread then waits in open(2) while reading the rules. (A FIFO config file itself is refused
+# at once since LoadConfig opens it without blocking.)
 set -euo pipefail
 sluice=$1
 work=$(mktemp -d /tmp/sluice-reload-stop.XXXXXX)
@@ -29,8 +30,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 grep -q "milter listening" "$work/err" || fail "did not start: $(cat "$work/err")"
-rm "$work/sluice.yaml"
-mkfifo "$work/sluice.yaml"
+mkfifo "$work/rules.fifo"
+sed "s|rules: \[\]|rules: [$work/rules.fifo]|" "$work/sluice.yaml" >"$work/next.yaml"
+grep -q "rules.fifo" "$work/next.yaml" || fail "test setup: rule file not named"
+mv "$work/next.yaml" "$work/sluice.yaml"
 kill -HUP "$daemon"
 sleep 1
 kill -0 "$daemon" 2>/dev/null || fail "the reload stopped the daemon: $(cat "$work/err")"

@@ -1,10 +1,15 @@
 #include "filter/config/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
+
 
 namespace sluice {
 namespace {
@@ -44,6 +49,33 @@ TEST(ConfigTest, LoadConfigRefusesWhatIsNotAReadableFile) {
   std::filesystem::remove(file);
   ASSERT_TRUE(good.ok()) << good.status().ToString();
   EXPECT_FALSE(good->scoring.bayes_enabled);
+}
+
+// A config path naming a FIFO (or a device) blocked every command in open(2) until some
+// writer came, a SIGHUP reload with it too; now refused at once. The load runs on a thread so
+// that the old blocking open fails the test instead of hanging it: the test then opens the
+// FIFO for writing itself to let it go.
+TEST(ConfigTest, LoadConfigRefusesAFifoWithoutBlocking) {
+  const std::string fifo =
+      ::testing::TempDir() + "sluice-config-fifo-" + std::to_string(::getpid()) + ".yaml";
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::promise<Status> loaded;
+  auto done = loaded.get_future();
+  std::thread loader([&] { loaded.set_value(LoadConfig(fifo).status()); });
+  const bool blocked = done.wait_for(std::chrono::seconds(5)) != std::future_status::ready;
+  if (blocked) std::ofstream(fifo).flush();  // a writer: the open returns, EOF
+  loader.join();
+  std::filesystem::remove(fifo);
+  ASSERT_FALSE(blocked) << "LoadConfig blocked on a FIFO with no writer";
+  const Status status = done.get();
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find(fifo + ": cannot read config file: not a regular file"),
+            std::string::npos)
+      << status.ToString();
+  auto device = LoadConfig("/dev/null");
+  ASSERT_FALSE(device.ok());
+  EXPECT_NE(device.status().message().find("not a regular file"), std::string::npos);
 }
 
 // YAML's .nan and .inf are doubles: a NaN threshold never matched (and made the threshold
