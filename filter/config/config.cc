@@ -190,6 +190,19 @@ class Loader {
     return out;
   }
 
+  // milter.socket as libmilter takes it; anything else passed `serve --check` and a reload,
+  // and then failed the start ("cannot start milter").
+  std::string MilterSocket(const YAML::Node& node, const std::string& key) {
+    std::string text = Scalar<std::string>(node, key);
+    if (text.empty()) return text;  // no milter
+    for (std::string_view prefix : {"inet:", "inet6:", "unix:", "local:"}) {
+      if (text.size() > prefix.size() && text.compare(0, prefix.size(), prefix) == 0) return text;
+    }
+    Fail(name_, node, key,
+         "expected inet:PORT@HOST, inet6:PORT@HOST or unix:/path (\"\" for no milter), got '" +
+             text + "'");
+  }
+
   // "IP:PORT" or "[IPv6]:PORT" with a numeric address: the proxy listens and relays only on
   // addresses (it makes no DNS queries), so "localhost:25" would fail every connection.
   std::string HostPort(const YAML::Node& node, const std::string& key) {
@@ -307,7 +320,7 @@ class Loader {
 
   void LoadMilter(const YAML::Node& n, const std::string& p, MilterConfig& m) {
     Section s(name_, n, p);
-    s.On("socket", [&](auto& v, auto& k) { m.socket = Scalar<std::string>(v, k); });
+    s.On("socket", [&](auto& v, auto& k) { m.socket = MilterSocket(v, k); });
     s.On("socket_mode", [&](auto& v, auto& k) {
       const auto text = Scalar<std::string>(v, k);
       char* end = nullptr;

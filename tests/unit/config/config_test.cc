@@ -10,7 +10,6 @@
 #include <future>
 #include <thread>
 
-
 namespace sluice {
 namespace {
 
@@ -156,6 +155,25 @@ TEST(ConfigTest, ListenAndDownstreamNeedNumericAddressAndPort) {
   EXPECT_FALSE(ParseConfig("smtp:\n  listen: 127.0.0.1:0\n", "c.yaml").ok());
   EXPECT_FALSE(ParseConfig("smtp:\n  listen: 127.0.0.1:65536\n", "c.yaml").ok());
   EXPECT_FALSE(ParseConfig("smtp:\n  downstream: \"127.0.0.1:2x\"\n", "c.yaml").ok());
+}
+
+// A milter.socket libmilter cannot take (a bare path, a typo in the scheme) loaded, passed
+// `serve --check` (systemd's ExecStartPre) and a reload, then failed the start.
+TEST(ConfigTest, MilterSocketNeedsAScheme) {
+  for (const char* good :
+       {"inet:11339@127.0.0.1", "inet6:11339@[::1]", "unix:/run/s.sock", "local:/run/s.sock", ""}) {
+    auto config = ParseConfig(std::string("milter:\n  socket: \"") + good + "\"\n", "c.yaml");
+    ASSERT_TRUE(config.ok()) << good << ": " << config.status().ToString();
+    EXPECT_EQ(config->milter.socket, good);
+  }
+  for (const char* bad :
+       {"/run/sluice/milter.sock", "unix:", "inet 11339@127.0.0.1", "tcp:11339@127.0.0.1"}) {
+    auto config = ParseConfig(std::string("milter:\n  socket: \"") + bad + "\"\n", "c.yaml");
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_EQ(
+        config.status().message().rfind("c.yaml:2: milter.socket: expected inet:PORT@HOST", 0), 0u)
+        << config.status().message();
+  }
 }
 
 // 32-bit settings: a value that does not fit used to wrap (4294967296 -> 0: no client
