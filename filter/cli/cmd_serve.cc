@@ -68,6 +68,11 @@ void SaySpillDirWarning(const Config& config) {
       (config.on_error == ErrorPolicy::kTempfail ? "tempfail" : "accept") + ")");
 }
 
+// The user the daemon drops root to: milter.user, else user ("" for none).
+std::string RunAsUser(const Config& config) {
+  return config.milter.user.empty() ? config.user : config.milter.user;
+}
+
 sigset_t DaemonSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -163,6 +168,17 @@ int Serve(const Globals& globals, const ServeArgs& args) {
         return 1;
       }
     }
+    // The run-as user: a start as root looks it up to drop privileges (and to own a unix
+    // socket) and refuses to serve without it; --check said ok, and systemd's ExecStartPre
+    // passed a start that then failed.
+    if (const std::string user = RunAsUser(*config); !user.empty()) {
+      uid_t uid = 0;
+      gid_t gid = 0;
+      if (Status st = milter::LookupUser(user, &uid, &gid); !st.ok()) {
+        Say("cannot drop privileges: " + st.ToString());
+        return 1;
+      }
+    }
     // The proxy's own files (TLS certificate and key, downstream CA) too: `--check` before
     // a reload must not pass what the reload would refuse.
     if (config->smtp.enabled) {
@@ -210,7 +226,7 @@ int Serve(const Globals& globals, const ServeArgs& args) {
   }
 
   // Everything that needs root (binding low ports, the socket's owner) is done.
-  const std::string user = config->milter.user.empty() ? config->user : config->milter.user;
+  const std::string user = RunAsUser(*config);
   // The rules cache was made by root at start; a reload as `user` caches changed rules there.
   if (Status st = milter::HandOverDirectory(config->scoring.rules_cache_dir, user); !st.ok()) {
     Say("warning: rules cache stays root's (reloads will not cache): " + st.ToString());
