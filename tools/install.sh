@@ -20,8 +20,13 @@ else
   install -m 0644 "$here/packaging/sluice.yaml" "$etc/sluice.yaml"
 fi
 if [ -f "$here/packaging/sluice.service" ]; then
+  # The unit names /usr/local/bin/sluice (the default PREFIX); any other PREFIX gets its own
+  # path there, without DESTDIR (the unit runs in the installed system, not in the tree).
+  runtime_prefix=${prefix#"$root"}
   install -d "$root/lib/systemd/system"
-  install -m 0644 "$here/packaging/sluice.service" "$root/lib/systemd/system/sluice.service"
+  sed "s|/usr/local/bin/sluice|$runtime_prefix/bin/sluice|g" "$here/packaging/sluice.service" \
+    >"$root/lib/systemd/system/sluice.service"
+  chmod 0644 "$root/lib/systemd/system/sluice.service"
 fi
 for page in "$here"/packaging/*.[1-8]; do
   [ -e "$page" ] || continue

@@ -45,8 +45,17 @@ std::string Where(const std::string& name, const YAML::Node& node) {
 
 std::string ShareDir() {
   if (const char* env = std::getenv("SLUICE_SHARE")) return env;
+  // The tree this binary was installed into first (PREFIX/bin/sluice ->
+  // PREFIX/share/sluice): `make install PREFIX=/opt/sluice`, or a DESTDIR tree, otherwise
+  // fell back to the build's source tree and ran on its rules, or on none once it was gone.
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && exe.has_parent_path()) {
+    const fs::path mine = exe.parent_path().parent_path() / "share" / "sluice";
+    if (fs::exists(mine / "rules", ec)) return mine.string();
+  }
   for (const char* dir : {"/usr/share/sluice", "/usr/local/share/sluice"}) {
-    if (fs::exists(fs::path(dir) / "rules")) return dir;
+    if (fs::exists(fs::path(dir) / "rules", ec)) return dir;
   }
   return SLUICE_SOURCE_DIR;
 }
