@@ -3,7 +3,9 @@
 # other than the default gives a tree that runs and a unit that matches it:
 # - the installed binary reads the rules installed beside it (PREFIX/share/sluice), not the
 #   build's source tree (proved by breaking the installed copy: --check must name it);
-# - the systemd unit starts PREFIX/bin/sluice (it named /usr/local/bin/sluice whatever PREFIX).
+# - the systemd unit starts PREFIX/bin/sluice (it named /usr/local/bin/sluice whatever PREFIX);
+# - the unit does not make /var/lib/sluice root's at each start (StateDirectory= with no
+#   User=), and its /run/sluice lets the MTA reach a milter socket there.
 set -euo pipefail
 sluice=$1
 here=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -27,7 +29,16 @@ grep -q "^ExecStart=$prefix/bin/sluice " "$unit" || fail "unit ExecStart: $(grep
 grep -q "^ExecStartPre=$prefix/bin/sluice " "$unit" || fail "unit ExecStartPre: $(grep Exec "$unit")"
 if grep -q "/usr/local/bin" "$unit"; then fail "unit still names /usr/local/bin: $(grep Exec "$unit")"; fi
 
-# 2. The tree runs: the installed default config passes --check with the installed rules.
+# 2. Directories systemd manages for it.
+if grep -q "^StateDirectory=" "$unit"; then
+  fail "StateDirectory= without User= chowns /var/lib/sluice to root at every start"
+fi
+mode=$(sed -n 's/^RuntimeDirectoryMode=//p' "$unit")
+if [ -n "$mode" ] && [ $((8#$mode & 8#001)) -eq 0 ]; then
+  fail "RuntimeDirectoryMode=$mode: the MTA cannot reach a milter socket in /run/sluice"
+fi
+
+# 3. The tree runs: the installed default config passes --check with the installed rules.
 export SLUICE_STATE="$work/state"
 mkdir -p "$SLUICE_STATE"
 "$bin" --config "$dest/etc/sluice/sluice.yaml" serve --check >"$work/check.out" 2>&1 ||
