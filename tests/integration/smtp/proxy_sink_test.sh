@@ -40,6 +40,8 @@ out=$($CLIENT tls "$PROXY_PORT" "over tls" "tls body" 2>&1)
 check "STARTTLS with the self-signed certificate" test $? -eq 0
 check "TLS was negotiated (and STARTTLS not offered again)" grep -q "TLS started: TLSv1" <<<"$out"
 check "TLS message delivered" sink_has "tls body"
+check "commands pipelined after STARTTLS in the clear are discarded" \
+  $CLIENT tls_injection "$PROXY_PORT"
 
 check "several messages and RSET in one session" $CLIENT multi "$PROXY_PORT" 3
 check "all of them delivered" sink_has "message number 2"

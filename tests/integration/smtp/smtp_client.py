@@ -226,6 +226,28 @@ def tls(port, subject="over tls", body="tls body"):
                       message(subject.encode(), body.encode() + b"\r\n"))
 
 
+def tls_injection(port):
+    """Commands pipelined after STARTTLS in the clear (the CVE-2011-0411 class) are dropped:
+    after the handshake the first reply is the one to our EHLO, not to the injected MAIL and
+    RCPT, and a transaction must start from scratch."""
+    import ssl
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    s = Session(port)
+    expect(s, "greeting", s.reply()[0], 220)
+    expect(s, "EHLO", s.cmd(b"EHLO client.test"), 250)
+    s.send(b"STARTTLS\r\nMAIL FROM:<injected@evil.test>\r\nRCPT TO:<bob@smtpsink.test>\r\n")
+    expect(s, "STARTTLS", s.reply()[0], 220)
+    expect(s, "nothing buffered after the 220", s.buf, b"")
+    s.sock = context.wrap_socket(s.sock)
+    expect(s, "first reply inside TLS is the EHLO's", s.cmd(b"EHLO client.test"), 250)
+    expect(s, "RCPT without MAIL (the injected MAIL was dropped)",
+           s.cmd(b"RCPT TO:<bob@smtpsink.test>"), 503)
+    expect(s, "MAIL", s.cmd(b"MAIL FROM:<alice@example.org>"), 250)
+    expect(s, "QUIT", s.cmd(b"QUIT"), 221)
+
+
 def wait_for_text(path, text, seconds=20):
     for _ in range(seconds * 10):
         try:
