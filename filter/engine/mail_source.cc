@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "filter/util/scoped_fd.h"
@@ -113,6 +115,9 @@ struct Walker {
   FileBuffer buffer;
   std::string unquoted;  // an mbox message with ">From " lines, unquoted
   DirectoryCache directories;
+  // Directories walked so far (device, inode): a symbolic link back up the tree (or two
+  // links to one directory) is walked once, not again and again down to the depth limit.
+  std::set<std::pair<dev_t, ino_t>> walked;
 
   void Error(const std::string& name, const std::string& error) {
     ++counts.errors;
@@ -315,6 +320,13 @@ void WalkPath(const std::string& path, Walker* walker, int depth, bool named) {
     return;
   }
   if (S_ISDIR(st.st_mode)) {
+    // Two links to "." inside a directory made 2^32 paths before the depth limit: `sluice
+    // score DIR` never ended, scoring the same messages over and over. A directory named
+    // twice on the command line is still walked twice, as asked.
+    if (!walker->walked.insert({st.st_dev, st.st_ino}).second && !named) {
+      walker->Error(path, "directory already walked (a symbolic link loop)");
+      return;
+    }
     WalkDirectory(path, walker, depth);
     return;
   }
@@ -349,7 +361,7 @@ MailWalkCounts WalkMail(const std::string& path, const MailFn& on_message,
 MailWalkCounts WalkMail(const std::string& path, const MailWalkOptions& options,
                         const MailFn& on_message, const MailErrorFn& on_error,
                         const MailNoteFn& on_note) {
-  Walker walker{options, on_message, on_error, on_note, {}, {}, {}, {}};
+  Walker walker{options, on_message, on_error, on_note, {}, {}, {}, {}, {}};
   if (path.starts_with("@")) {
     const std::string list = path.substr(1);
     std::ifstream in(list);

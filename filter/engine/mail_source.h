@@ -9,8 +9,9 @@
 //
 // Failure: unreadable or missing paths are reported through on_error and skipped; the
 // walk goes on. So are FIFOs, sockets and devices found inside a directory (a path named
-// directly is read whatever it is, e.g. a pipe). Thread-safety: a plain function; call it
-// from one thread.
+// directly is read whatever it is, e.g. a pipe), and a directory reached a second time
+// through a symbolic link (a loop back up the tree). Thread-safety: a plain function; call
+// it from one thread.
 //
 // Memory: with MailWalkOptions, a message is read to at most max_message_bytes (a message
 // file stops being read there; an mbox is read whole, but each of its messages is bounded),

@@ -246,6 +246,32 @@ TEST_F(MailSourceTest, FifosAndDevicesInDirectoriesAreSkipped) {
                                               root_ + "/md/new/2"}));
 }
 
+// Symbolic links back up the tree: each one made the walk go round again down to the depth
+// limit (32), and two links to "." made it branch in two at every level (2^32 paths:
+// `sluice score DIR` never ended, scoring the same messages over and over). Each directory
+// is now walked once and the link that leads back is reported. (One link here, so that the
+// old code fails quickly instead of running for ever: it saw 33 copies of each message.)
+TEST_F(MailSourceTest, SymbolicLinkLoopsAreWalkedOnce) {
+  Write("loop/m", "Subject: once\n\n");
+  Write("loop/sub/n", "Subject: below\n\n");
+  fs::create_directory_symlink("..", root_ + "/loop/sub/up");
+  MailWalkCounts counts;
+  std::vector<std::string> errors;
+  std::map<std::string, std::string> seen;
+  std::vector<std::string> names;
+  counts = WalkMail(
+      root_ + "/loop",
+      [&](const std::string& name, std::string_view data) {
+        names.push_back(name);
+        seen[name] = data;
+      },
+      [&](const std::string& name, const std::string&) { errors.push_back(name); });
+  EXPECT_EQ(counts.messages, 2u);
+  EXPECT_EQ(names, (std::vector<std::string>{root_ + "/loop/m", root_ + "/loop/sub/n"}));
+  EXPECT_EQ(seen[root_ + "/loop/m"], "Subject: once\n\n");
+  EXPECT_EQ(errors, (std::vector<std::string>{root_ + "/loop/sub/up"}));
+}
+
 // A file that is not regular (here a pipe, as `sluice score <(...)` gives) has no size to
 // trust: it is read to its end however its writer splits the bytes.
 TEST_F(MailSourceTest, PipesAreReadToTheEnd) {
