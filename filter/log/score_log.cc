@@ -225,10 +225,22 @@ Result<std::unique_ptr<ScoreLog>> ScoreLog::Open(const std::string& path) {
 }
 
 Status ScoreLog::Check(const std::string& path) {
+  auto refused = [&path](int error) {
+    return Status::Io("score log " + path + ": " + std::strerror(error));
+  };
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Status::Ok();  // created at start
-  if (S_ISDIR(st.st_mode)) return Status::Io("score log " + path + ": " + std::strerror(EISDIR));
-  if (S_ISREG(st.st_mode)) return Status::Ok();
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return refused(errno);
+    // Created at start, in its directory: one that is missing or not writable fails Open
+    // there, so it must fail here too (--check said ok, then the start failed).
+    const size_t slash = path.rfind('/');
+    const std::string dir =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) return refused(errno);
+    return Status::Ok();
+  }
+  if (S_ISDIR(st.st_mode)) return refused(EISDIR);
+  if (S_ISREG(st.st_mode)) return ::access(path.c_str(), W_OK) == 0 ? Status::Ok() : refused(errno);
   std::string error;
   const int fd = OpenForAppend(path, &error);  // creates nothing: the path exists
   if (fd < 0) return Status::Io("score log " + path + ": " + error);

@@ -259,5 +259,26 @@ TEST_F(ScoreLogTest, OpenFailsOnMissingDirectory) {
   EXPECT_NE(log.status().message().find("score.log"), std::string::npos);
 }
 
+// `serve --check` runs Check; what Open refuses at start must not pass it. A log in a
+// directory that does not exist (a typo, a state directory not made yet) passed Check,
+// and the start then failed.
+TEST_F(ScoreLogTest, CheckRefusesALogOpenWouldRefuse) {
+  const std::string missing_dir = (dir_ / "no" / "such" / "score.log").string();
+  ASSERT_FALSE(ScoreLog::Open(missing_dir).ok());
+  const Status checked = ScoreLog::Check(missing_dir);
+  EXPECT_FALSE(checked.ok());
+  EXPECT_NE(checked.message().find("score log " + missing_dir + ": No such file or directory"),
+            std::string::npos)
+      << checked.ToString();
+  const std::string under_a_file = (dir_ / "plain").string();
+  std::ofstream(under_a_file).flush();
+  EXPECT_FALSE(ScoreLog::Check(under_a_file + "/score.log").ok());
+  EXPECT_FALSE(ScoreLog::Open(under_a_file + "/score.log").ok());
+  // Still fine: a new log in an existing directory (nothing created), an existing one.
+  EXPECT_TRUE(ScoreLog::Check((dir_ / "fresh.log").string()).ok());
+  EXPECT_FALSE(fs::exists(dir_ / "fresh.log"));
+  EXPECT_TRUE(ScoreLog::Check(under_a_file).ok());
+}
+
 }  // namespace
 }  // namespace sluice
