@@ -22,9 +22,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -71,6 +73,22 @@ void SaySpillDirWarning(const Config& config) {
 // The user the daemon drops root to: milter.user, else user ("" for none).
 std::string RunAsUser(const Config& config) {
   return config.milter.user.empty() ? config.user : config.milter.user;
+}
+
+// The directory a unix:/local: milter socket is made in must exist and take new entries.
+Status CheckUnixSocketDirectory(const std::string& socket) {
+  const size_t colon = socket.find(':');
+  const std::string scheme = socket.substr(0, colon == std::string::npos ? 0 : colon);
+  if (scheme != "unix" && scheme != "local") return Status::Ok();
+  const std::string path = socket.substr(colon + 1);
+  const size_t slash = path.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return Status::Io("milter.socket " + socket + ": directory " + dir + ": " +
+                      std::strerror(errno));
+  }
+  return Status::Ok();
 }
 
 sigset_t DaemonSignals() {
@@ -178,6 +196,12 @@ int Serve(const Globals& globals, const ServeArgs& args) {
         Say("cannot drop privileges: " + st.ToString());
         return 1;
       }
+    }
+    // A unix milter socket is bound in its directory at start ("cannot listen on ..."):
+    // one that is missing (or not writable) must not pass --check either.
+    if (Status st = CheckUnixSocketDirectory(config->milter.socket); !st.ok()) {
+      Say("cannot start milter: " + st.ToString());
+      return 1;
     }
     // The proxy's own files (TLS certificate and key, downstream CA) too: `--check` before
     // a reload must not pass what the reload would refuse.
