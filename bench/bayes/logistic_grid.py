@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """logistic_grid.py - rules + model mappings on `sluice bayes cv --learner both --dump` files.
 
-Usage: logistic_grid.py FIVE_FOLD.tsv HOLDOUT.tsv [--threshold 5]
+Usage: logistic_grid.py FIVE_FOLD.tsv HOLDOUT.tsv [REVERSE_HOLDOUT.tsv ...] [--threshold 5]
 
-Each dump holds, per out-of-fold message, its label, the chi-square probability, the
+Each dump (one per training-split estimate: 5-fold, --holdout-last 0.4, and
+--holdout-last 0.4 --holdout-first 1, newer predicting older) holds, per out-of-fold message, its label, the chi-square probability, the
 logistic margin and the rule score (training split only). For naive Bayes, the logistic
 model (P = sigmoid(scale * margin)) and both (log odds averaged), and a grid of weights,
-prints the whole verdict's figures on both estimates: FP% / FN% at the spam threshold,
+prints the whole verdict's figures on every estimate: FP% / FN% at the spam threshold,
 (1-AUC)% and recall at FP <= 0.1%. Nothing here looks at the test split.
 """
 import argparse
@@ -65,19 +66,18 @@ def model_p(row, model, scale, offset):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("five_fold")
-    ap.add_argument("holdout")
+    ap.add_argument("dumps", nargs="+", help="one cv --dump file per estimate")
     ap.add_argument("--threshold", type=float, default=5)
     ap.add_argument("--weights", default="8,10,12,14,16")
     ap.add_argument("--scales", default="0.25,0.5,1,2")
     ap.add_argument("--offsets", default="0", help="log odds subtracted before the mapping")
     ap.add_argument("--models", default="bayes,logistic,both")
     args = ap.parse_args()
-    sets = [load(args.five_fold), load(args.holdout)]
+    sets = [load(path) for path in args.dumps]
     weights = [float(w) for w in args.weights.split(",")]
     scales = [float(s) for s in args.scales.split(",")]
     offsets = [float(s) for s in args.offsets.split(",")]
-    print("model scale offset weight | 5-fold FP/FN/(1-AUC)/recall | hold-out FP/FN/(1-AUC)/recall")
+    print("model scale offset weight | FP/FN/(1-AUC)/recall per dump: " + " | ".join(args.dumps))
     for model in args.models.split(","):
         for scale in scales if model != "bayes" else [1]:
             for offset in offsets if model != "bayes" else [0]:
@@ -88,7 +88,7 @@ def main():
                         scores = [float(r["rules"]) + w * (2 * model_p(r, model, scale, offset) - 1)
                                   for r in rows]
                         cells.append("%.3f/%.2f/%.4f/%.1f" % metrics(scores, labels, args.threshold))
-                    print("%-8s %5g %5g %5g | %s | %s" % (model, scale, offset, w, cells[0], cells[1]))
+                    print("%-8s %5g %5g %5g | %s" % (model, scale, offset, w, " | ".join(cells)))
 
 
 if __name__ == "__main__":

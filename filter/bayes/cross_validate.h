@@ -25,6 +25,9 @@ struct LabelledTokens {
   std::string name;              // for reports
   int fold = -1;                 // >= 0: this fold instead of index % folds
   std::vector<uint64_t> ngrams;  // char_ngrams.h features, for the logistic learner
+  // The tokens the logistic learner sees with LogisticFeatures::kSelectedTokens (hashes
+  // minus those the caller dropped by family or tag), to find which ones drift.
+  std::vector<uint64_t> selected;
 };
 
 // With fold set on messages, only folds 0..folds-1 that occur are scored; messages whose
@@ -42,8 +45,9 @@ std::vector<Scored> CrossValidate(const std::vector<LabelledTokens>& messages, u
 
 // Which features the logistic learner sees: the tokens' hashes, the character n-grams, or
 // both (the two hash spaces are apart); or only the tokens of family kContent (no delivery
-// path: Received, Return-Path, addresses, list headers), to see what the path carries.
-enum class LogisticFeatures { kTokens, kNgrams, kBoth, kContentTokens };
+// path: Received, Return-Path, addresses, list headers), to see what the path carries; or
+// the caller's LabelledTokens::selected.
+enum class LogisticFeatures { kTokens, kNgrams, kBoth, kContentTokens, kSelectedTokens };
 
 // The same folds as CrossValidate, each scored by a LogisticModel learned online on the
 // other folds' messages in input order, options.epochs times. Returns each message's

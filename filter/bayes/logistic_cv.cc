@@ -17,6 +17,7 @@ std::vector<Scored> CrossValidateLogistic(const std::vector<LabelledTokens>& mes
   auto features_of = [&](const LabelledTokens& m) -> std::span<const uint64_t> {
     if (features == LogisticFeatures::kTokens) return m.hashes;
     if (features == LogisticFeatures::kNgrams) return m.ngrams;
+    if (features == LogisticFeatures::kSelectedTokens) return m.selected;
     if (features == LogisticFeatures::kContentTokens) {
       scratch.clear();
       for (size_t t = 0; t < m.hashes.size(); ++t) {

@@ -68,6 +68,9 @@ struct BayesArgs {
   bayes::LogisticOptions logistic;
   bayes::CharNgramOptions ngrams;
   double logistic_scale = 1;  // P(spam) = sigmoid(scale * margin) for rules + model
+  // cv --features selected: tokens the logistic learner does not see, each a family name
+  // (received, return-path, recipients, sender, list) or a token tag prefix ("mid:", "xm:")
+  std::vector<std::string> logistic_drop;
 };
 
 // ln(p / (1 - p)), with p kept off 0 and 1 (the chi-square I reaches both).
@@ -227,9 +230,27 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
       classifier.capped_families |= family == 0 ? 0u : 1u << family;
     }
   }
+  // --features selected: which tokens to leave out, by family bit or by tag prefix.
+  uint32_t drop_families = 0;
+  std::vector<std::string> drop_tags;
+  for (const std::string& name : args.logistic_drop) {
+    const int family = FamilyNamed(name);
+    if (family > 0) {
+      drop_families |= 1u << family;
+    } else if (!name.empty() && name.back() == ':') {
+      drop_tags.push_back(name);
+    } else {
+      std::fprintf(stderr,
+                   "sluice bayes cv: --logistic-drop \"%s\" is neither a family nor a tag "
+                   "ending in ':'\n",
+                   name.c_str());
+      return 2;
+    }
+  }
+  const bool select = args.learner != "nb" && args.features == "selected";
   const bayes::Tokenizer tokenizer(tokenizer_options);
   mime::Parser parser(config->scoring.limits);
-  bayes::TokenList tokens;
+  bayes::TokenList tokens(/*keep_text=*/select && !drop_tags.empty());
   std::vector<bayes::LabelledTokens> messages;
   std::shared_ptr<const rules::RuleSet> rule_set;
   if (!args.weights.empty() || !args.dump_file.empty()) {
@@ -262,7 +283,18 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
               for (const RuleHit& hit : hits) sum += hit.score;
               rule_scores[name] = sum;
             }
-            messages.push_back({tokens.hashes(), tokens.families(), spam, name, -1, {}});
+            messages.push_back({tokens.hashes(), tokens.families(), spam, name, -1, {}, {}});
+            if (select) {
+              auto& kept = messages.back().selected;
+              for (size_t t = 0; t < tokens.size(); ++t) {
+                if (drop_families & (1u << tokens.families()[t])) continue;
+                bool dropped = false;
+                for (const std::string& tag : drop_tags) {
+                  dropped = dropped || tokens.texts()[t].starts_with(tag);
+                }
+                if (!dropped) kept.push_back(tokens.hashes()[t]);
+              }
+            }
             if (args.learner != "nb" && (args.features == "ngrams" || args.features == "both")) {
               bayes::CharNgrams(data, args.ngrams, &messages.back().ngrams);
             }
@@ -325,6 +357,7 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
     if (args.features == "ngrams") features = bayes::LogisticFeatures::kNgrams;
     if (args.features == "both") features = bayes::LogisticFeatures::kBoth;
     if (args.features == "content") features = bayes::LogisticFeatures::kContentTokens;
+    if (args.features == "selected") features = bayes::LogisticFeatures::kSelectedTokens;
     margins = bayes::CrossValidateLogistic(mixed, folds, args.logistic, features);
   }
   if (fixed_holdout) {
@@ -509,8 +542,13 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
       ->check(CLI::IsMember({"nb", "logistic", "both"}));
   cv->add_option("--features", args->features,
                  "logistic features: tokens, ngrams, both, or content (tokens not of the "
-                 "delivery path)")
-      ->check(CLI::IsMember({"tokens", "ngrams", "both", "content"}));
+                 "delivery path), or selected (tokens minus --logistic-drop)")
+      ->check(CLI::IsMember({"tokens", "ngrams", "both", "content", "selected"}));
+  cv->add_option("--logistic-drop", args->logistic_drop,
+                 "with --features selected: families (received, return-path, recipients, "
+                 "sender, list) or tag prefixes (mid:, xm:, hn:, ...) the logistic learner "
+                 "does not see")
+      ->delimiter(',');
   cv->add_option("--rate", args->logistic.rate, "logistic step size");
   cv->add_option("--epochs", args->logistic.epochs, "logistic passes over the training folds");
   cv->add_option("--tone", args->logistic.tone_margin,

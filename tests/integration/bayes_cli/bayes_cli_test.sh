@@ -171,4 +171,26 @@ s bayes cv --spam "$work/spam" --ham "$work/ham" --holdout-last 0.4 --holdout-fi
 first=$(ls "$work/spam" | sort | head -1)
 grep -q "/spam/$first	" "$work/first.tsv" || fail "--holdout-first must score $first: $(cut -f1 "$work/first.tsv")"
 ! grep -q "/spam/$first	" "$work/last.tsv" || fail "--holdout-last must not score $first"
+# --features selected --logistic-drop: the logistic learner does not see the dropped tokens.
+# Here only the subject tells the classes apart, so without "s:" it cannot rank at all.
+mkdir -p "$work/subj-spam" "$work/subj-ham"
+for i in $(seq 1 20); do
+  printf 'From: a@same.example\nSubject: cheap pills\n\nhello there\n' >"$work/subj-spam/$i.eml"
+  printf 'From: a@same.example\nSubject: meeting agenda\n\nhello there\n' >"$work/subj-ham/$i.eml"
+done
+s bayes cv --spam "$work/subj-spam" --ham "$work/subj-ham" --learner logistic --epochs 5 \
+  --features selected --logistic-drop sender,hn: >"$work/sel.out" || fail "cv --features selected"
+grep -q "^logistic selected.*(1-AUC)%  *0.0000" "$work/sel.out" ||
+  fail "the subject alone must rank: $(cat "$work/sel.out")"
+s bayes cv --spam "$work/subj-spam" --ham "$work/subj-ham" --learner logistic --epochs 5 \
+  --features selected --logistic-drop s: >"$work/sel.out" || fail "cv --logistic-drop s:"
+grep -q "^logistic selected.*(1-AUC)%  *50.0000" "$work/sel.out" ||
+  fail "without the subject nothing must rank: $(cat "$work/sel.out")"
+set +e
+s bayes cv --spam "$work/subj-spam" --ham "$work/subj-ham" --learner logistic \
+  --features selected --logistic-drop nonsense >"$work/out" 2>"$work/err"
+code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "neither a family nor a tag" "$work/err" ||
+  fail "--logistic-drop nonsense must be refused with exit 2: $code $(cat "$work/err")"
 echo "bayes_cli: ok ($rounds scoring rounds during training)"

@@ -122,6 +122,15 @@ TEST(LogisticTest, ContentTokensLeaveTheDeliveryPathOut) {
   EXPECT_EQ(FiveFoldOneMinusAuc(messages, LogisticFeatures::kTokens), 0);
 }
 
+TEST(LogisticTest, SelectedTokensAreTheOnlyInput) {
+  auto messages = ToyMessages(60);
+  // The caller dropped the class marker (first token): only the noise is selected.
+  for (auto& m : messages) m.selected.assign(m.hashes.begin() + 1, m.hashes.end());
+  EXPECT_GE(FiveFoldOneMinusAuc(messages, LogisticFeatures::kSelectedTokens), 20);
+  for (auto& m : messages) m.selected = m.hashes;
+  EXPECT_EQ(FiveFoldOneMinusAuc(messages, LogisticFeatures::kSelectedTokens), 0);
+}
+
 TEST(CharNgramsTest, DistinctCaseFoldedAndBounded) {
   std::vector<uint64_t> a, b, c;
   CharNgramOptions options;  // 4-grams of the first 3000 bytes
