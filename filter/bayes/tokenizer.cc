@@ -181,15 +181,8 @@ class Emitter {
       return;
     }
     uint64_t hash;
-    if (ascii && !out_->keep_text()) {
-      // The common case: fold and hash in one pass, no copy (same hash as below).
-      uint64_t state = HashContinue(kFnvOffset, tag);
-      for (unsigned char c : word) {
-        if (c >= 'A' && c <= 'Z') c += 32;
-        state ^= c;
-        state *= kFnvPrime;
-      }
-      hash = HashFinish(state);
+    if (ascii && !out_->keep_text()) {  // fold and hash in one pass, no copy (same hash)
+      hash = FoldedHash(HashContinue(kFnvOffset, tag), word);
       out_->Add(hash, tag, {});
     } else {
       FoldCase(word, &folded_);

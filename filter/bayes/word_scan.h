@@ -25,11 +25,8 @@
 #include <string_view>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "filter/bayes/token_hash.h"
+#include "filter/util/byte_classes.h"
 
 namespace sluice::bayes::internal {
 
@@ -142,14 +139,13 @@ class WordScan {
     uint64_t sep = 0, trimmed = 0, high = 0;
 #if defined(__SSE2__)
     for (int k = 0; k < 4; ++k) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      const __m128i v = simd::Load(p + 16 * k);
       const auto shift = static_cast<unsigned>(16 * k);
-      sep |= uint64_t{Mask(SeparatorBytes(v))} << shift;
-      trimmed |= uint64_t{Mask(TrimmedBytes(v))} << shift;
-      high |= uint64_t{Mask(v)} << shift;
-      const __m128i upper = InRange(v, 'A', 'Z');
-      const __m128i lower = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(lowered_.data() + b * 64 + 16 * k), lower);
+      sep |= uint64_t{simd::Mask(SeparatorBytes(v))} << shift;
+      trimmed |= uint64_t{simd::Mask(TrimmedBytes(v))} << shift;
+      high |= uint64_t{simd::Mask(v)} << shift;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(lowered_.data() + b * 64 + 16 * k),
+                       simd::AsciiLower(v));
     }
 #else
     for (unsigned k = 0; k < 64; ++k) {
@@ -166,31 +162,26 @@ class WordScan {
   }
 
 #if defined(__SSE2__)
-  static unsigned Mask(__m128i v) { return static_cast<unsigned>(_mm_movemask_epi8(v)); }
-  // 0xff where lo <= byte <= hi (unsigned).
-  static __m128i InRange(__m128i v, unsigned char lo, unsigned char hi) {
-    const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(lo)));
-    return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
-  }
-  static __m128i Is(__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); }
   // IsWordSeparator as ranges: 00-20 " # & ( ) * + , / : ; < = > [ \ ] ^ ` { | } ~ 7f.
   static __m128i SeparatorBytes(__m128i v) {
-    __m128i s = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
+    using simd::Equal, simd::InRange;
+    __m128i s = simd::AtMost(v, 0x20);
     s = _mm_or_si128(s, InRange(v, 0x22, 0x23));
-    s = _mm_or_si128(s, Is(v, 0x26));
+    s = _mm_or_si128(s, Equal(v, 0x26));
     s = _mm_or_si128(s, InRange(v, 0x28, 0x2c));
-    s = _mm_or_si128(s, Is(v, 0x2f));
+    s = _mm_or_si128(s, Equal(v, 0x2f));
     s = _mm_or_si128(s, InRange(v, 0x3a, 0x3e));
     s = _mm_or_si128(s, InRange(v, 0x5b, 0x5e));
-    s = _mm_or_si128(s, Is(v, 0x60));
+    s = _mm_or_si128(s, Equal(v, 0x60));
     return _mm_or_si128(s, InRange(v, 0x7b, 0x7f));
   }
   // IsWordTrimmed: ' - . ? @ _.
   static __m128i TrimmedBytes(__m128i v) {
+    using simd::Equal, simd::InRange;
     __m128i t = InRange(v, 0x2d, 0x2e);
-    t = _mm_or_si128(t, Is(v, 0x27));
+    t = _mm_or_si128(t, Equal(v, 0x27));
     t = _mm_or_si128(t, InRange(v, 0x3f, 0x40));
-    return _mm_or_si128(t, Is(v, 0x5f));
+    return _mm_or_si128(t, Equal(v, 0x5f));
   }
 #endif
 

@@ -5,41 +5,9 @@
 #include "filter/mime/charset_utf8.h"
 
 #include "filter/mime/charset.h"
+#include "filter/util/utf8.h"
 
 namespace sluice::mime {
-
-size_t Utf8SeqLen(const uint8_t* p, size_t n, size_t* bad) {
-  uint8_t c = p[0];
-  size_t len;
-  uint8_t lo = 0x80, hi = 0xBF;  // bounds of the second byte
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;  // no overlongs
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;  // <= U+10FFFF
-  } else {
-    *bad = 1;
-    return 0;
-  }
-  for (size_t k = 1; k < len; ++k) {
-    if (k >= n) {
-      *bad = k;
-      return 0;
-    }
-    uint8_t b = p[k];
-    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) {
-      *bad = k;
-      return 0;
-    }
-  }
-  return len;
-}
 
 bool IsValidUtf8(std::string_view bytes) {
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());

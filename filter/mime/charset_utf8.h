@@ -2,7 +2,8 @@
 // single-byte charsets, shared by the charset converters (charset.cc, charset_iconv.cc).
 //
 // Repair follows the Unicode "maximal subpart" rule (as Python and browsers do): each
-// maximal prefix of a would-be sequence becomes one U+FFFD.
+// maximal prefix of a would-be sequence becomes one U+FFFD. What is well-formed, and each
+// maximal subpart's length, is util/utf8.h's (Utf8SeqLen).
 #pragma once
 
 #include <array>
@@ -50,10 +51,6 @@ inline size_t AsciiPrefix(const uint8_t* p, size_t n) {
 inline bool IsAllAscii(std::string_view s) {
   return AsciiPrefix(reinterpret_cast<const uint8_t*>(s.data()), s.size()) == s.size();
 }
-
-// Length of the well-formed UTF-8 sequence at p (n >= 1 bytes available), or 0 when it is
-// malformed; then *bad is the length of the maximal subpart to replace (>= 1).
-size_t Utf8SeqLen(const uint8_t* p, size_t n, size_t* bad);
 
 // Appends bytes that claim to be UTF-8, replacing malformed sequences; true when clean.
 bool AppendSanitizedUtf8(std::string_view bytes, std::string* out);

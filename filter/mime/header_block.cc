@@ -8,11 +8,8 @@
 // a limit are dropped but the block is still scanned to its end so the body starts right.
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "filter/mime/parser_internal.h"
+#include "filter/util/byte_classes.h"
 
 namespace sluice::mime::internal {
 
@@ -36,10 +33,9 @@ bool HeaderHasEncodedText(std::string_view raw_value) {
   const char* const end = p + raw_value.size();
 #if defined(__SSE2__)
   // Most values are short ASCII without '=': 16 bytes per step, then the tail below.
-  const __m128i eq = _mm_set1_epi8('=');
   while (end - p >= 17) {  // one byte of lookahead for "=?"
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    if (_mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, eq))) != 0) break;
+    const __m128i v = simd::Load(p);
+    if (simd::Mask(_mm_or_si128(v, simd::Equal(v, '='))) != 0) break;
     p += 16;
   }
 #endif

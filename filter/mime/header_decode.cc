@@ -10,10 +10,10 @@
 
 #include <cstring>
 
-#include "filter/mime/byte_scan.h"
 #include "filter/mime/charset.h"
 #include "filter/mime/charset_names.h"
 #include "filter/mime/transfer_decode.h"
+#include "filter/util/byte_classes.h"
 
 namespace sluice::mime {
 namespace {
@@ -168,7 +168,7 @@ void UnfoldHeaderInto(std::string_view raw_value, std::string* out) {
   const char* p = raw_value.data() + b;
   const char* const end = raw_value.data() + e;
   while (p < end) {
-    const char* brk = internal::FindEither(p, end, '\r', '\n');
+    const char* brk = FindEither(p, end, '\r', '\n');
     out->append(p, static_cast<size_t>(brk - p));
     p = brk + (brk < end);
   }

@@ -8,12 +8,9 @@
 #include <array>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "filter/mime/html_entities.h"
 #include "filter/mime/html_renderer.h"
+#include "filter/util/byte_classes.h"
 
 namespace sluice::mime::internal {
 namespace {
@@ -121,18 +118,14 @@ inline bool CopyPlainRun16(const unsigned char* p, const unsigned char* end, cha
                            uint8_t* prev_space) {
 #if defined(__SSE2__)
   if (end - p < 16) return false;
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i ws = _mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
-                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\f'))));
-  unsigned bad = static_cast<unsigned>(_mm_movemask_epi8(v));  // non-ASCII: rewritten maybe
-  if (kStopAtMarkup) {
-    bad |= static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
-        _mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&')))));
-  }
-  const unsigned wsm = static_cast<unsigned>(_mm_movemask_epi8(ws));
+  using simd::Equal;
+  const __m128i v = simd::Load(p);
+  const __m128i ws =
+      _mm_or_si128(_mm_or_si128(Equal(v, ' '), Equal(v, '\n')),
+                   _mm_or_si128(_mm_or_si128(Equal(v, '\t'), Equal(v, '\r')), Equal(v, '\f')));
+  unsigned bad = simd::Mask(v);  // non-ASCII: rewritten maybe
+  if (kStopAtMarkup) bad |= simd::Mask(_mm_or_si128(Equal(v, '<'), Equal(v, '&')));
+  const unsigned wsm = simd::Mask(ws);
   if (bad != 0 || (wsm & ((wsm << 1) | *prev_space)) != 0) return false;
   const __m128i spaced =
       _mm_or_si128(_mm_and_si128(ws, _mm_set1_epi8(' ')), _mm_andnot_si128(ws, v));

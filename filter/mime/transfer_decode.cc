@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "filter/mime/byte_scan.h"
+#include "filter/util/byte_classes.h"
 
 namespace sluice::mime {
 namespace {
@@ -147,8 +147,8 @@ bool DecodeQuotedPrintable(std::string_view in, std::string* out, bool underscor
   const char* end = p + in.size();
   while (p < end) {
     // Copy the run up to the next byte that needs attention.
-    const char* q = underscore_is_space ? internal::FindAnyOf3(p, end, '=', '\n', '_')
-                                        : internal::FindEither(p, end, '=', '\n');
+    const char* q =
+        underscore_is_space ? FindAnyOf3(p, end, '=', '\n', '_') : FindEither(p, end, '=', '\n');
     size_t run = static_cast<size_t>(q - p);
     std::memcpy(w, p, run);
     w += run;
@@ -256,7 +256,7 @@ bool FindUuBlock(std::string_view text, size_t from, UuBlock* block) {
     // Jump to the next line that starts with 'b' (16 bytes at a time) rather than walking
     // every line: uuencoded blocks are rare, text is not.
     if (*p != 'b') {
-      const char* nl = internal::FindPair(p, end, '\n', 'b');
+      const char* nl = FindPair(p, end, '\n', 'b');
       if (nl == end) return false;
       p = nl + 1;
     }

@@ -12,7 +12,7 @@
 #include <array>
 #include <cstdint>
 
-#include "filter/mime/byte_scan.h"
+#include "filter/util/byte_classes.h"
 
 namespace sluice::mime {
 namespace {
@@ -307,7 +307,7 @@ void FindTextUrls(std::string_view text, std::vector<std::string_view>* out) {
   size_t anchor = 0;  // the first anchor after i, once anchor > i
   size_t i = 0;
   while (i < n) {
-    if (anchor <= i) anchor = internal::FindEither(base + i + 1, base + n, ':', '.') - base;
+    if (anchor <= i) anchor = FindEither(base + i + 1, base + n, ':', '.') - base;
     if (anchor >= n) break;
     // Every start whose first anchor this is lies before it, and a start's first anchor is
     // its own ':' (after "http", "https", "ftp") or '.' (after "www" or a digit): when the
