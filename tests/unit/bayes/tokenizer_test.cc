@@ -146,6 +146,39 @@ TEST(TokenizerTest, HashesMatchTextsAndOsbAddsPairs) {
   EXPECT_EQ(pairs.size(), plain.size() + 3);
 }
 
+// Every kind of token, the URL host and domain and the header names included (their tags'
+// FNV states are worked out at compile time), hashes to TokenHash of its text.
+TEST(TokenizerTest, EveryTokenHashesToItsText) {
+  const std::string raw =
+      "From: Ann <ann@Example.COM>\nTo: bob@b.example\nSubject: Hello World\n"
+      "Received: from mx.Relay.example (1.2.3.4) by in.example\nX-Mailer: Mutt 2.0\n"
+      "Message-ID: <x@mid.example>\nX-Custom-Header: value words\n"
+      "Content-Type: text/html\n\n"
+      "<a href=\"http://WWW.Shop.example/buy/now?id=7\">http://other.example/</a>"
+      "<img src=\"https://img.example/p.gif\"> see http://plain.example.org/x and "
+      "ftp://files.example/a and http://localhost/ and mailto:a@b.example\n";
+  const mime::Message m = mime::Parse(raw);
+  ASSERT_GE(m.urls.size(), 4u);
+  TokenizerOptions all;
+  all.all_headers = true;
+  for (const TokenizerOptions& options : {TokenizerOptions{}, all}) {
+    TokenList with_text(true);
+    Tokenizer(options).Tokenize(m, &with_text);
+    std::map<std::string, int> seen;  // tokens of the tags in question
+    for (size_t i = 0; i < with_text.size(); ++i) {
+      const std::string& text = with_text.texts()[i];
+      EXPECT_EQ(with_text.hashes()[i], TokenHash("", text)) << text;
+      for (const char* tag : {"url:h:", "url:d:", "hn:"}) seen[tag] += text.starts_with(tag);
+    }
+    EXPECT_GE(seen["url:h:"], 4);
+    EXPECT_GE(seen["url:d:"], 2);  // hosts of three or more labels
+    EXPECT_GE(seen["hn:"], 8);
+    TokenList plain;
+    Tokenizer(options).Tokenize(m, &plain);
+    EXPECT_EQ(plain.hashes(), with_text.hashes());
+  }
+}
+
 // Scoring hashes words in one pass without keeping their text; explained scoring (--json)
 // keeps the text and hashes it as before. Both must give the same hashes in the same
 // order (the clue order depends on it) whatever the words hold: trimmed bytes at either

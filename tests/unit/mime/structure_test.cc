@@ -333,5 +333,36 @@ TEST(ParserReuse, SameResultAsFreshParse) {
   EXPECT_EQ(parser.Parse(b).parts[0].boundary, "");
 }
 
+// The HTML links of one message are kept as spares for the next (their strings swap
+// buffers with the pooled URLs): no url, host, link text or source may carry over.
+TEST(ParserReuse, LinksOfAnEarlierMessageDoNotCarryOver) {
+  const std::string long_links =
+      "Content-Type: text/html\n\n"
+      "<a href=\"http://first.example/a/very/long/path/that/needs/the/heap?x=1\">a long "
+      "link text that also needs the heap, and then some</a>"
+      "<img src=\"http://img.example/pixel-with-a-long-name.gif\">"
+      "<a href=\"http://second.example/\">two</a> http://plain.example/text-url\n";
+  const std::string short_links =
+      "Content-Type: text/html\n\n"
+      "<img src=\"http://i.example/p\"><a href=\"http://s.example/\"></a>"
+      "<a href=\" \t\">blank</a><a href=\"http://t.example\">t</a>\n";
+  Parser parser;
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string* raw : {&long_links, &short_links, &long_links}) {
+      const Message fresh = Parse(*raw);
+      const Message& again = parser.Parse(*raw);
+      ASSERT_EQ(again.urls.size(), fresh.urls.size());
+      for (size_t i = 0; i < fresh.urls.size(); ++i) {
+        EXPECT_EQ(again.urls[i].url, fresh.urls[i].url) << i;
+        EXPECT_EQ(again.urls[i].host, fresh.urls[i].host) << i;
+        EXPECT_EQ(again.urls[i].link_text, fresh.urls[i].link_text) << i;
+        EXPECT_EQ(again.urls[i].source, fresh.urls[i].source) << i;
+        EXPECT_EQ(again.urls[i].part, fresh.urls[i].part) << i;
+      }
+      EXPECT_EQ(again.visible_text, fresh.visible_text);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluice::mime
