@@ -6,6 +6,8 @@ Usage: nr_client.py SOCKET OFFER EXPECT [AUTH_USER]
   OFFER   the SMFIP_NR_* steps the simulated MTA offers: comma list of
           conn,helo,mail,rcpt,data,unkn,hdr,eoh,body ("all" = every one, "none" = none)
   EXPECT  the steps the milter must take as no-reply (same syntax)
+  NR_BIG_BODY=1 in the environment (body not no-reply): 1.3 MB more body, whose answer must
+          turn to SKIP past the scan limit.
   AUTH_USER  sends {auth_authen}=AUTH_USER with MAIL (outbound mail, skip_outbound on):
           with MAIL no-reply the transaction goes on and end of message must be one ACCEPT
           and nothing else (no header added: not scored); with MAIL answered, that answer
@@ -19,6 +21,7 @@ back; after every other step exactly one CONTINUE must. Replies are read strictl
 and, after QUIT, the stream must end with no bytes left over, so a stray reply to a no-reply
 step cannot hide. Prints "ok - ..." lines; exit 0 when all held, 1 otherwise.
 """
+import os
 import select
 import socket
 import struct
@@ -159,6 +162,17 @@ def main():
     check("nothing unexpected in flight before the body", not w.pending(0.3))
     step("body chunk 1", "body", b"B", b"first line\r\n")
     step("body chunk 2", "body", b"B", b"second line\r\n")
+    if os.environ.get("NR_BIG_BODY") and "body" not in got:
+        # Body chunks answered: past the scan limit (1 MB by default) the answer is SKIP, and
+        # the MTA then sends no more body (an MTA without NR_BODY must get it, not CONTINUE).
+        answers = []
+        for _ in range(20):  # 20 x 65 KB = 1.3 MB
+            w.send(b"B", b"x" * 65000 + b"\r\n")
+            r = w.read()
+            answers.append(r[0] if r else None)
+            if r is None or r[0] != b"c":
+                break
+        check("body past the scan limit answered SKIP", answers[-1:] == [b"s"], repr(answers[-3:]))
     w.send(b"E")
     codes = []
     while True:

@@ -47,6 +47,9 @@ check "log: inbound no-reply message scored as before" fx_log_match '<nr-client@
 check "no-reply: MTA offers none (old MTA) -> every step answered" nr "$SOCK" none none
 check "no-reply: MTA offers only hdr,eoh,mail -> those taken, the rest answered" nr "$SOCK" hdr,eoh,mail hdr,eoh,mail
 check "no-reply: MTA offers only hdr,eoh -> MAIL answered" nr "$SOCK" hdr,eoh hdr,eoh
+export NR_BIG_BODY=1  # body chunks answered: SKIP past the scan limit reaches the MTA
+check "no-reply: MTA without NR_BODY gets SKIP past the scan limit" nr "$SOCK" hdr,eoh hdr,eoh
+unset NR_BIG_BODY
 # Outbound (authenticated) mail with skip_outbound on (the default): MAIL is no-reply, so it
 # is accepted at end of message, unscored and unmodified; an MTA without NR_MAIL gets ACCEPT
 # at MAIL as before. Both write the same "not scored" line.
