@@ -148,12 +148,25 @@ awk -F'\t' 'NR > 1 && (($2 == 1) != ($3 > 0.5)) { bad++ } END { exit bad > 0 }' 
   fail "cv dump: a message on the wrong side: $(cat "$work/cv.tsv")"
 awk -F'\t' 'NR > 1 && $2 == 1 && $8 != 1 { bad++ } END { exit bad > 0 }' "$work/cv.tsv" ||
   fail "cv dump: spam rule score must be the SAYS_WINNER score 1: $(cat "$work/cv.tsv")"
+# cv folds are stratified: 5 spam among 25 ham, dealt by position into 3 folds, would all
+# land in fold 0 (the classes interleave 1:5); dealt per class they reach every fold.
+mkdir -p "$work/few-spam" "$work/many-ham"
+for i in $(seq 1 5); do cp "$work/spam/$i.eml" "$work/few-spam/"; done
+for i in $(seq 1 25); do cp "$work/ham/cur/$i:2,S" "$work/many-ham/$i.eml"; done
+s bayes cv --spam "$work/few-spam" --ham "$work/many-ham" --folds 3 --dump "$work/strat.tsv" \
+  >/dev/null || fail "bayes cv (stratified folds)"
+head -1 "$work/strat.tsv" | grep -q "	fold$" || fail "cv dump: no fold column: $(head -1 "$work/strat.tsv")"
+spam_folds=$(awk -F'\t' 'NR > 1 && $2 == 1 { print $NF }' "$work/strat.tsv" | sort -u | tr '\n' ' ')
+[ "$spam_folds" = "0 1 2 " ] || fail "cv: spam must reach every fold, got folds: $spam_folds"
+ham_per_fold=$(awk -F'\t' 'NR > 1 && $2 == 0 { n[$NF]++ } END { for (f in n) print n[f] }' \
+  "$work/strat.tsv" | sort -n | tr '\n' ' ')
+[ "$ham_per_fold" = "8 8 9 " ] || fail "cv: ham must be dealt evenly, got: $ham_per_fold"
 # cv --learner both: the logistic experiment's margin beside each message, on the right side
 # of 0 for these disjoint classes; --score-spam/--score-ham score only those, learning the rest.
 s bayes cv --spam "$work/spam" --ham "$work/ham" --folds 3 --learner both --features both \
   --epochs 5 --dump "$work/lr.tsv" >"$work/lr.out" || fail "bayes cv --learner both"
 grep -q "^logistic both" "$work/lr.out" || fail "cv logistic line: $(cat "$work/lr.out")"
-head -1 "$work/lr.tsv" | grep -q "rules.logistic_margin$" || fail "lr dump header: $(head -1 "$work/lr.tsv")"
+head -1 "$work/lr.tsv" | grep -q "rules.logistic_margin.fold$" || fail "lr dump header: $(head -1 "$work/lr.tsv")"
 awk -F'\t' 'NR > 1 && (($2 == 1) != ($9 > 0)) { bad++ } END { exit bad > 0 }' "$work/lr.tsv" ||
   fail "lr dump: a message on the wrong side: $(cat "$work/lr.tsv")"
 mkdir -p "$work/new-spam" "$work/new-ham"
