@@ -1,6 +1,7 @@
 // session.cc - the SMTP server state machine; see session.h.
 #include "filter/smtp/session.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "filter/smtp/command.h"
@@ -336,6 +337,15 @@ Decision ServerSession::Forward(std::string_view arg, bool xclient) {
     return Error(503, std::string("5.5.1 Error: ") + name + " not allowed in a transaction");
   auto attrs = ParseAttributes(arg);
   if (!attrs.ok()) return ErrorStatus(attrs.status().message());
+  // Every name is checked before any is applied: a refused command changes nothing, so the
+  // score log never names half of a forwarded client.
+  static constexpr std::string_view kKnown[] = {"ADDR",   "NAME",  "PORT",  "HELO",     "PROTO",
+                                                "SOURCE", "IDENT", "LOGIN", "DESTADDR", "DESTPORT"};
+  for (const auto& attr : *attrs) {
+    if (std::find(std::begin(kKnown), std::end(kKnown), attr.first) == std::end(kKnown)) {
+      return Error(501, std::string("5.5.4 Bad ") + name + " attribute name: " + attr.first);
+    }
+  }
   for (auto& [key, value] : *attrs) {
     // Postfix sends [UNAVAILABLE] / [TEMPUNAVAIL] for facts it does not have.
     bool unknown = value == "[UNAVAILABLE]" || value == "[TEMPUNAVAIL]";
@@ -350,12 +360,8 @@ Decision ServerSession::Forward(std::string_view arg, bool xclient) {
       client_.helo = unknown ? "" : value;
     } else if (key == "PROTO") {
       client_.proto = unknown ? "" : value;
-    } else if (key == "SOURCE" || key == "IDENT" || key == "LOGIN" || key == "DESTADDR" ||
-               key == "DESTPORT") {
-      // Accepted and not needed for scoring or logging.
-    } else {
-      return Error(501, std::string("5.5.4 Bad ") + name + " attribute name: " + key);
     }
+    // SOURCE, IDENT, LOGIN, DESTADDR, DESTPORT: accepted, not needed for scoring or logging.
   }
   client_.forwarded = true;
   if (xclient) {

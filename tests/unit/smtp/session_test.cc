@@ -258,6 +258,10 @@ TEST(ServerSession, XforwardOnlyFromTrustedHosts) {
   EXPECT_EQ(s.client().helo, "sender.example");
   EXPECT_EQ(s.client().proto, "ESMTP");
   EXPECT_EQ(Code(s.OnCommand("XFORWARD BOGUS=1")), 501);
+  // A refused command applies none of its attributes, not even those before the bad one.
+  EXPECT_EQ(Code(s.OnCommand("XFORWARD ADDR=198.51.100.7 NAME=other.example BOGUS=1")), 501);
+  EXPECT_EQ(s.client().addr, "192.0.2.1");
+  EXPECT_EQ(s.client().name, "mail.example");
   s.OnCommand("MAIL FROM:<a@b>");
   s.MailDone(true);
   EXPECT_EQ(Code(s.OnCommand("XFORWARD ADDR=192.0.2.2")), 503);
