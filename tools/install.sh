@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # install.sh - what `make install` does: the binary, shipped rules, default config,
-# systemd unit and man pages under PREFIX (default /usr/local; DESTDIR is honoured by the
-# caller passing $(DESTDIR)$(PREFIX)). An existing /etc/sluice/sluice.yaml is never
-# overwritten: the new default is written beside it as sluice.yaml.dist.
+# systemd unit, logrotate file and man pages under PREFIX (default /usr/local; DESTDIR is
+# honoured by the caller passing $(DESTDIR)$(PREFIX)). An existing /etc/sluice/sluice.yaml
+# is never overwritten: the new default is written beside it as sluice.yaml.dist.
 set -euo pipefail
 build=${1:-build}
 prefix=${2:-/usr/local}
@@ -27,6 +27,14 @@ if [ -f "$here/packaging/sluice.service" ]; then
   sed "s|/usr/local/bin/sluice|$runtime_prefix/bin/sluice|g" "$here/packaging/sluice.service" \
     >"$root/lib/systemd/system/sluice.service"
   chmod 0644 "$root/lib/systemd/system/sluice.service"
+fi
+# The score log's rotation (SIGUSR1 makes the daemon reopen it by name). Like the config, an
+# admin's edited copy is kept.
+if [ -e "$root/etc/logrotate.d/sluice" ]; then
+  echo "install: kept $root/etc/logrotate.d/sluice"
+else
+  install -d "$root/etc/logrotate.d"
+  install -m 0644 "$here/packaging/logrotate/sluice" "$root/etc/logrotate.d/sluice"
 fi
 for page in "$here"/packaging/*.[1-8]; do
   [ -e "$page" ] || continue

@@ -5,7 +5,8 @@
 #   build's source tree (proved by breaking the installed copy: --check must name it);
 # - the systemd unit starts PREFIX/bin/sluice (it named /usr/local/bin/sluice whatever PREFIX);
 # - the unit does not make /var/lib/sluice root's at each start (StateDirectory= with no
-#   User=), and its /run/sluice lets the MTA reach a milter socket there.
+#   User=), and its /run/sluice lets the MTA reach a milter socket there;
+# - the logrotate file is installed, and an admin's edited copy survives a reinstall.
 set -euo pipefail
 sluice=$1
 here=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -23,6 +24,11 @@ unit="$dest/lib/systemd/system/sluice.service"
 [ -f "$dest/etc/sluice/sluice.yaml" ] || fail "no config in $dest/etc/sluice"
 [ -f "$dest$prefix/share/sluice/rules/sluice.yaml" ] || fail "no rules in the tree"
 ls "$dest$prefix"/share/man/man8/sluice-serve.8 >/dev/null || fail "no man page"
+# The score log's rotation, and an admin's edited copy kept on a second install.
+grep -q "kill -s USR1 sluice.service" "$dest/etc/logrotate.d/sluice" || fail "no logrotate file"
+echo "# local edit" >>"$dest/etc/logrotate.d/sluice"
+DESTDIR="$dest" "$here/tools/install.sh" "$build" "$dest$prefix" >"$work/install2.out"
+grep -q "^# local edit" "$dest/etc/logrotate.d/sluice" || fail "second install replaced logrotate.d/sluice"
 
 # 1. The unit runs the installed binary, wherever PREFIX put it.
 grep -q "^ExecStart=$prefix/bin/sluice " "$unit" || fail "unit ExecStart: $(grep Exec "$unit")"
