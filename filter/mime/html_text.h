@@ -7,7 +7,6 @@
 // Never fails, never throws, linear in the input.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,31 +25,7 @@ struct HtmlLink {
 struct HtmlRender {
   std::string text;             // visible text (appended)
   std::vector<HtmlLink> links;  // in document order
-  // Links of earlier renders kept for their strings' buffers: a parser renders one
-  // message after another, and each link's url and text would otherwise be allocated
-  // again (and the old ones freed) every time.
-  std::vector<HtmlLink> spare_links;
-  static constexpr size_t kMaxSpareLinks = 4096;
-
-  // Empties `links`, keeping up to kMaxSpareLinks of them as spares.
-  void ClearLinks() {
-    for (HtmlLink& link : links) {
-      if (spare_links.size() >= kMaxSpareLinks) break;
-      spare_links.push_back(std::move(link));
-    }
-    links.clear();
-  }
-  // Appends an empty link (url and text empty, source kHref), a spare's if there is one.
-  HtmlLink& NewLink() {
-    if (spare_links.empty()) return links.emplace_back();
-    HtmlLink& link = links.emplace_back(std::move(spare_links.back()));
-    spare_links.pop_back();
-    link.url.clear();
-    link.text.clear();
-    link.source = UrlSource::kHref;
-    return link;
-  }
-  uint32_t images = 0;  // <img> elements
+  uint32_t images = 0;          // <img> elements
   uint32_t colored_text =
       0;  // text runs inside a non-black/non-default colour (font color, style color)
   uint32_t invisible_text = 0;  // text runs hidden: display:none, visibility:hidden, font-size

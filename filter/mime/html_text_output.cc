@@ -274,7 +274,7 @@ bool Renderer::AddLink(const Attribute* attr, UrlSource source) {
         0, std::min(comma == std::string_view::npos ? kMaxDataUrl : comma + 1, kMaxDataUrl));
   }
   if (value.empty()) return false;
-  HtmlLink& link = out_->NewLink();
+  HtmlLink& link = out_->links.emplace_back();
   link.source = source;
   link.url.assign(value.data(), value.size());
   bool has_breaks = false;

@@ -146,7 +146,7 @@ void Parser::Impl::AddVisibleText(uint32_t index, bool html) {
   std::string_view text = msg->TextOf(msg->parts[index]);
   text_urls.clear();
   if (html) {
-    render.ClearLinks();  // kept as spares: the links below swap buffers with pooled Urls
+    render.links.clear();
     render.images = render.colored_text = render.invisible_text = 0;
     // Render straight onto visible_text: no intermediate copy.
     render.text.swap(visible);

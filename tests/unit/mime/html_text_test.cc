@@ -405,29 +405,5 @@ TEST(HtmlText, RandomMarkupSoup) {
   }
 }
 
-// A render reusing spare links (HtmlRender::ClearLinks) gives exactly the links of a fresh
-// render: the spares' old url, text and source are gone.
-TEST(HtmlTextTest, SpareLinksStartEmpty) {
-  const std::string first =
-      "<img src=\"http://img.example/a-long-image-name-past-the-small-string.png\">"
-      "<a href=\"http://a.example/long/enough/to/live/on/the/heap\">some long link text, "
-      "long enough to live on the heap</a><a href=\"http://b.example/\">b</a>";
-  const std::string second = "<a href=\"http://c.example/\"></a><a href=\"x\">y</a>";
-  HtmlRender reused;
-  for (const std::string* html : {&first, &second, &first, &second}) {
-    reused.ClearLinks();
-    reused.text.clear();
-    RenderHtml(*html, &reused);
-    const HtmlRender fresh = Render(*html);
-    ASSERT_EQ(reused.links.size(), fresh.links.size());
-    for (size_t i = 0; i < fresh.links.size(); ++i) {
-      EXPECT_EQ(reused.links[i].url, fresh.links[i].url) << i;
-      EXPECT_EQ(reused.links[i].text, fresh.links[i].text) << i;
-      EXPECT_EQ(reused.links[i].source, fresh.links[i].source) << i;
-    }
-  }
-  EXPECT_FALSE(reused.spare_links.empty());  // the first render's third link is spare
-}
-
 }  // namespace
 }  // namespace sluice::mime
