@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "filter/util/utf8.h"
+
 namespace sluice::rules {
 namespace {
 
@@ -71,35 +73,11 @@ inline unsigned char Byte(std::string_view text, size_t i) {
   return static_cast<unsigned char>(text[i]);
 }
 
-// Decodes the UTF-8 character at text[i] strictly (no overlongs, surrogates or values above
-// U+10FFFF); its length, or 0 when the bytes there are not valid UTF-8.
+// The UTF-8 character at text[i]: its length, or 0 when the bytes there are not well-formed
+// (util's one definition: no overlongs, surrogates or values above U+10FFFF).
 size_t Decode(std::string_view text, size_t i, uint32_t* cp) {
-  unsigned char c = Byte(text, i);
-  size_t left = text.size() - i;
-  auto cont = [&](size_t k) { return k < left && (Byte(text, i + k) & 0xC0) == 0x80; };
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  if (c >= 0xC2 && c <= 0xDF) {
-    if (!cont(1)) return 0;
-    *cp = ((c & 0x1Fu) << 6) | (Byte(text, i + 1) & 0x3Fu);
-    return 2;
-  }
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    *cp = ((c & 0x0Fu) << 12) | ((Byte(text, i + 1) & 0x3Fu) << 6) | (Byte(text, i + 2) & 0x3Fu);
-    if (*cp < 0x800 || (*cp >= 0xD800 && *cp <= 0xDFFF)) return 0;
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    *cp = ((c & 0x07u) << 18) | ((Byte(text, i + 1) & 0x3Fu) << 12) |
-          ((Byte(text, i + 2) & 0x3Fu) << 6) | (Byte(text, i + 3) & 0x3Fu);
-    if (*cp < 0x10000 || *cp > 0x10FFFF) return 0;
-    return 4;
-  }
-  return 0;
+  size_t bad = 0;
+  return DecodeUtf8(reinterpret_cast<const uint8_t*>(text.data()) + i, text.size() - i, cp, &bad);
 }
 
 // Writes cp (known to take `size` bytes) at out.
