@@ -5,10 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -19,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "filter/util/byte_classes.h"
 #include "filter/util/scoped_fd.h"
 
 namespace sluice {
@@ -148,29 +145,13 @@ struct Walker {
 
 // The first line at or after `from` that starts with `prefix` (at least 2 bytes): its
 // position just after the '\n' before it, or npos. Looks for the two bytes "\n" and
-// prefix[0] together, 16 positions at a time where SSE2 is there, so the lines of a
-// message cost no memchr call each (string_view::find stops at every '\n').
+// prefix[0] together (util's FindPair, 16 positions at a time), so the lines of a message
+// cost no memchr call each (string_view::find stops at every '\n').
 size_t FindLineStarting(std::string_view data, size_t from, std::string_view prefix) {
   const char* p = data.data() + from;
   const char* const end = data.data() + data.size();
-  const char first = prefix.front();
   for (;;) {
-#if defined(__SSE2__)
-    const __m128i newline = _mm_set1_epi8('\n');
-    const __m128i want = _mm_set1_epi8(first);
-    while (end - p >= 17) {
-      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
-      const unsigned mask = static_cast<unsigned>(
-          _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, newline), _mm_cmpeq_epi8(b, want))));
-      if (mask != 0) {
-        p += __builtin_ctz(mask);
-        break;
-      }
-      p += 16;
-    }
-#endif
-    while (end - p >= 2 && !(p[0] == '\n' && p[1] == first)) ++p;
+    p = FindPair(p, end, '\n', prefix.front());
     if (end - p < 2) return std::string_view::npos;
     const size_t line = static_cast<size_t>(p - data.data()) + 1;
     if (data.substr(line).starts_with(prefix)) return line;
