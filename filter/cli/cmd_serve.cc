@@ -36,6 +36,7 @@
 
 #include "filter/cli/command.h"
 
+#include "filter/config/milter_socket.h"
 #include "filter/engine/engine.h"
 #include "filter/engine/engine_holder.h"
 #include "filter/log/score_log.h"
@@ -77,10 +78,8 @@ std::string RunAsUser(const Config& config) {
 
 // The directory a unix:/local: milter socket is made in must exist and take new entries.
 Status CheckUnixSocketDirectory(const std::string& socket) {
-  const size_t colon = socket.find(':');
-  const std::string scheme = socket.substr(0, colon == std::string::npos ? 0 : colon);
-  if (scheme != "unix" && scheme != "local") return Status::Ok();
-  const std::string path = socket.substr(colon + 1);
+  const std::string path(UnixSocketPath(socket));
+  if (path.empty()) return Status::Ok();
   const size_t slash = path.rfind('/');
   const std::string dir =
       slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));

@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "filter/config/default_config.h"
+#include "filter/config/milter_socket.h"
 #include "filter/util/mapped_file.h"
 #include "filter/util/network_list.h"
 #include "filter/util/scoped_fd.h"
@@ -204,9 +205,7 @@ class Loader {
   std::string MilterSocket(const YAML::Node& node, const std::string& key) {
     std::string text = Scalar<std::string>(node, key);
     if (text.empty()) return text;  // no milter
-    for (std::string_view prefix : {"inet:", "inet6:", "unix:", "local:"}) {
-      if (text.size() > prefix.size() && text.compare(0, prefix.size(), prefix) == 0) return text;
-    }
+    if (IsMilterSocket(text)) return text;
     Fail(name_, node, key,
          "expected inet:PORT@HOST, inet6:PORT@HOST or unix:/path (\"\" for no milter), got '" +
              text + "'");

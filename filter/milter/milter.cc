@@ -54,6 +54,7 @@
 #include <optional>
 #include <string_view>
 
+#include "filter/config/milter_socket.h"
 #include "filter/engine/snapshot_holder.h"
 #include "filter/milter/message_buffer.h"
 #include "filter/milter/mta_offer.h"
@@ -570,8 +571,7 @@ Result<std::unique_ptr<Milter>> Milter::Open(const Config& config, EngineHolder*
                                              ScoreLog* log) {
   if (g_shared != nullptr) return Status::Internal("a milter is already open in this process");
   const std::string& sock = config.milter.socket;
-  if (sock.rfind("inet:", 0) != 0 && sock.rfind("inet6:", 0) != 0 && sock.rfind("unix:", 0) != 0 &&
-      sock.rfind("local:", 0) != 0) {
+  if (!IsMilterSocket(sock)) {
     return Status::Invalid("milter.socket \"" + sock + "\": expected inet:PORT@HOST or unix:/path");
   }
   auto nets = ParseTrustedNetworks(config);
@@ -620,8 +620,8 @@ Result<std::unique_ptr<Milter>> Milter::Open(const Config& config, EngineHolder*
   if (smfi_opensocket(true) == MI_FAILURE) {
     return Status::Io("cannot listen on " + sock + " (in use, or no permission?)");
   }
-  if (sock.rfind("unix:", 0) == 0 || sock.rfind("local:", 0) == 0) {
-    Status st = PrepareUnixSocket(config, sock.substr(sock.find(':') + 1));
+  if (const std::string_view path = UnixSocketPath(sock); !path.empty()) {
+    Status st = PrepareUnixSocket(config, std::string(path));
     if (!st.ok()) return st;
   } else {
     shared->tuning.ListenOn(sock);

@@ -9,6 +9,7 @@ sluice=$1
 work=$(mktemp -d /tmp/sluice-serve-files.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
 # refused_at_once CONFIG WHAT EXIT MESSAGE MODE...: each `sluice --config CONFIG MODE` ends
 # by itself (does not block on WHAT) with exit status EXIT (any non-zero for "nonzero") and
 # MESSAGE in its output.
@@ -34,17 +35,7 @@ refused_at_once() {
 
 # 1. A score log that is a FIFO with no reader.
 mkfifo "$work/fifo.log"
-cat >"$work/fifo.yaml" <<YAML
-scoring:
-  rules: []
-  rules_cache: ""
-  bayes:
-    enabled: false
-log:
-  score_log: $work/fifo.log
-milter:
-  socket: unix:$work/milter.sock
-YAML
+write_serve_config "$work/fifo.yaml" "$work/fifo.log" "$work"
 refused_at_once "$work/fifo.yaml" "FIFO score log" 1 \
   "score log $work/fifo.log: a FIFO or socket nobody reads" "serve --check" "serve"
 

@@ -10,19 +10,9 @@ sluice=$1
 work=$(mktemp -d /tmp/sluice-reload-stop.XXXXXX)
 trap 'kill -KILL $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
 
-cat >"$work/sluice.yaml" <<YAML
-scoring:
-  rules: []
-  rules_cache: ""
-  bayes:
-    enabled: false
-log:
-  score_log: $work/score.log
-milter:
-  socket: unix:$work/milter.sock
-  spill_dir: $work
-YAML
+write_serve_config "$work/sluice.yaml" "$work/score.log" "$work" "spill_dir: $work"
 "$sluice" --config "$work/sluice.yaml" serve 2>"$work/err" &
 daemon=$!
 for _ in $(seq 1 100); do
