@@ -113,7 +113,7 @@ std::string FormatString(const TokenizerOptions& o) {
   out << "hash=" << kTokenHashVersion << " osb=" << o.osb_window << " min=" << o.min_word_chars
       << " max=" << o.max_word_chars << " text=" << o.max_text_bytes << " html=" << o.html_markup
       << " allh=" << o.all_headers << " skiprcvd=" << o.skip_received << " fcap=" << o.family_cap
-      << " fcapset=" << o.capped_families;
+      << " fcapset=" << o.capped_families << " shapes=" << o.shapes;
   return out.str();
 }
 
@@ -126,6 +126,7 @@ bool ParseFormat(const std::string& text, TokenizerOptions* o) {
   o->skip_received = 0;
   o->family_cap = 0;
   o->capped_families = 0;
+  o->shapes = 0;
   while (in >> field) {
     const size_t eq = field.find('=');
     if (eq == std::string::npos) return false;
@@ -141,6 +142,7 @@ bool ParseFormat(const std::string& text, TokenizerOptions* o) {
     if (key == "skiprcvd") o->skip_received = static_cast<uint32_t>(value);
     if (key == "fcap") o->family_cap = static_cast<uint32_t>(value);
     if (key == "fcapset") o->capped_families = static_cast<uint32_t>(value);
+    if (key == "shapes") o->shapes = static_cast<uint32_t>(value);
   }
   return hash_version == kTokenHashVersion;
 }

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 
+#include "filter/bayes/shape_tokens.h"
 #include "filter/bayes/token_hash.h"
 #include "filter/bayes/word_scan.h"
 
@@ -644,10 +645,16 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
       switch (kind) {
         case HeaderKind::kSubject:
           emit.Words("s:", value, false);
+          if (options_.shapes & kDigitShapes) {
+            AddDigitShapes("s:d:", value, options_.max_word_chars, out, &lower);
+          }
           break;
         case HeaderKind::kAddress:
           tag.assign(name).push_back(':');
           emit.Addresses(tag, value);
+          if (name == "from" && (options_.shapes & kHeaderShapes)) {
+            AddAddressShape("from:s:", value, out, &lower);
+          }
           break;
         case HeaderKind::kReceived:
           if (received++ >= options_.skip_received) emit.ReceivedHosts(value);
@@ -661,6 +668,7 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
           } else {
             emit.Token("mid:", "no-at");
           }
+          if (options_.shapes & kHeaderShapes) AddMessageIdShape(value, out, &lower);
           break;
         case HeaderKind::kMailer:
           AsciiLower(value.substr(0, 60), &lower);
@@ -679,6 +687,7 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
           }
           break;
         case HeaderKind::kNoWords:
+          if (name == "date" && (options_.shapes & kHeaderShapes)) AddDateShape(value, out, &lower);
           break;
       }
       if (kind == HeaderKind::kValueTagged) {
@@ -714,7 +723,10 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
   if (message.invisible_text > 0) emit.Token("fact:invisible:", Bucket(message.invisible_text));
   if (message.colored_text > 0) emit.Token("fact:colored:", Bucket(message.colored_text));
 
-  for (const mime::Url& url : message.urls) emit.Url(url);
+  for (const mime::Url& url : message.urls) {
+    emit.Url(url);
+    if (options_.shapes & kUrlShapes) AddUrlShapes(url, out, &lower);
+  }
   if (options_.html_markup) {
     for (const mime::Part& part : message.parts) {
       if (part.is_html) HtmlMarkup(message.TextOf(part), &emit);
@@ -724,6 +736,8 @@ void Tokenizer::Tokenize(const mime::Message& message, TokenList* out) const {
   std::string_view text = message.visible_text;
   if (text.size() > options_.max_text_bytes) text = text.substr(0, options_.max_text_bytes);
   emit.Words("", text, true);
+  if (options_.shapes & kDigitShapes)
+    AddDigitShapes("d:", text, options_.max_word_chars, out, &lower);
 }
 
 }  // namespace sluice::bayes

@@ -49,6 +49,9 @@ struct TokenizerOptions {
   // fetchmail) whose hosts are not tokenized: they say when and where mail was fetched,
   // which changes over time whatever the class. They still count in "rcvd:count:".
   uint32_t skip_received = 0;
+  // Shape token families (shape_tokens.h: ShapeFamily bits): how prices, phone numbers,
+  // dates, Message-IDs and URL paths are written, which outlasts the exact strings.
+  uint32_t shapes = 0;
   // Combining, recorded with the model (the classifier's ClassifierOptions take them from
   // it): at most family_cap clues, the strongest, of each TokenFamily in capped_families
   // (bit 1 << family) enter the chi-square test; 0 = no cap. A mailing list's dozen headers

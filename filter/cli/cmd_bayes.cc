@@ -21,6 +21,7 @@
 #include "filter/bayes/classifier.h"
 #include "filter/bayes/cross_validate.h"
 #include "filter/bayes/metrics.h"
+#include "filter/bayes/shape_tokens.h"
 #include "filter/bayes/token_hash.h"
 #include "filter/bayes/token_store.h"
 #include "filter/bayes/token_table.h"
@@ -48,6 +49,7 @@ struct BayesArgs {
   uint32_t min_chars = bayes::TokenizerOptions{}.min_word_chars;
   uint32_t max_chars = bayes::TokenizerOptions{}.max_word_chars;
   uint32_t skip_received = bayes::TokenizerOptions{}.skip_received;
+  std::vector<std::string> shapes;  // cv: shape families by name, replacing the default set
   bayes::ClassifierOptions classifier;
   std::vector<std::string> cap_families;  // cv: names, replacing the default set
   // metrics
@@ -101,6 +103,15 @@ int FamilyNamed(const std::string& name) {
   return -1;
 }
 
+// The ShapeFamily bit a `--shapes` name stands for; 0 for "none", -1 if unknown.
+int64_t ShapesNamed(const std::string& name) {
+  if (name == "none") return 0;
+  if (name == "digits") return bayes::kDigitShapes;
+  if (name == "headers") return bayes::kHeaderShapes;
+  if (name == "urls") return bayes::kUrlShapes;
+  return -1;
+}
+
 void PrintMetrics(const char* label, const bayes::Metrics& m, double threshold) {
   std::printf(
       "%-24s spam %5zu ham %5zu  FP%% %6.3f  FN%% %6.2f (at %g)  (1-AUC)%% %7.4f  "
@@ -131,9 +142,10 @@ int Stats(const BayesArgs& args, const Globals& globals) {
   std::printf("disk bytes:    %" PRIu64 "\n", stats->disk_bytes);
   std::printf(
       "tokenizer:     osb=%u min_chars=%u max_chars=%u max_text_bytes=%zu skip_received=%u "
-      "family_cap=%u\n",
+      "family_cap=%u shapes=%u\n",
       stats->tokenizer.osb_window, stats->tokenizer.min_word_chars, stats->tokenizer.max_word_chars,
-      stats->tokenizer.max_text_bytes, stats->tokenizer.skip_received, stats->tokenizer.family_cap);
+      stats->tokenizer.max_text_bytes, stats->tokenizer.skip_received, stats->tokenizer.family_cap,
+      stats->tokenizer.shapes);
   return 0;
 }
 
@@ -215,6 +227,20 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
   tokenizer_options.all_headers = args.all_headers;
   tokenizer_options.max_word_chars = args.max_chars;
   tokenizer_options.skip_received = args.skip_received;
+  if (!args.shapes.empty()) {
+    tokenizer_options.shapes = 0;
+    for (const std::string& name : args.shapes) {
+      const int64_t family = ShapesNamed(name);
+      if (family < 0) {
+        std::fprintf(stderr,
+                     "sluice bayes cv: unknown shape family \"%s\" (digits, headers, urls, "
+                     "none)\n",
+                     name.c_str());
+        return 2;
+      }
+      tokenizer_options.shapes |= static_cast<uint32_t>(family);
+    }
+  }
   bayes::ClassifierOptions classifier = args.classifier;
   if (!args.cap_families.empty()) {
     classifier.capped_families = 0;
@@ -408,11 +434,12 @@ int CrossValidation(const BayesArgs& args, const Globals& globals) {
     std::fclose(out);
   }
   char label[128];
-  std::snprintf(
-      label, sizeof label, "osb=%u h%d%d w=%u-%u s=%.3g x=%.3g md=%.3g mc=%u sr=%u fc=%u/%x",
-      args.osb, args.html_markup, args.all_headers, args.min_chars, args.max_chars,
-      classifier.strength, classifier.unknown_prob, classifier.min_dev, classifier.max_clues,
-      args.skip_received, classifier.family_cap, classifier.capped_families);
+  std::snprintf(label, sizeof label,
+                "osb=%u h%d%d w=%u-%u s=%.3g x=%.3g md=%.3g mc=%u sr=%u fc=%u/%x sh=%x", args.osb,
+                args.html_markup, args.all_headers, args.min_chars, args.max_chars,
+                classifier.strength, classifier.unknown_prob, classifier.min_dev,
+                classifier.max_clues, args.skip_received, classifier.family_cap,
+                classifier.capped_families, tokenizer_options.shapes);
   PrintMetrics(label, bayes::Evaluate(scored, args.threshold), args.threshold);
   // The models as probabilities: naive Bayes; logistic; both, by averaging their log odds.
   std::vector<std::pair<std::string, std::vector<bayes::Scored>>> models;
@@ -529,6 +556,9 @@ const bool registered = RegisterCommand(50, [](CLI::App& app, Globals& globals) 
                  "clues kept per capped header family (0 = all)");
   cv->add_option("--cap-families", args->cap_families,
                  "families capped: received, return-path, recipients, sender, list, none")
+      ->delimiter(',');
+  cv->add_option("--shapes", args->shapes,
+                 "shape token families: digits, headers, urls, none (default: none)")
       ->delimiter(',');
   cv->add_option("--threshold", args->threshold, "probability counted as spam (0.5)");
   cv->add_option("--rank", args->rank, "rank by probability (default), margin or log-odds")

@@ -206,4 +206,24 @@ code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "neither a family nor a tag" "$work/err" ||
   fail "--logistic-drop nonsense must be refused with exit 2: $code $(cat "$work/err")"
+# --shapes digits: here the classes differ only in how a number is written (every number
+# different), so the words cannot rank and the digit shapes can.
+mkdir -p "$work/num-spam" "$work/num-ham"
+for i in $(seq 1 20); do
+  printf 'From: a@same.example\nSubject: hi\n\ncall 555-%04d now\n' "$i" >"$work/num-spam/$i.eml"
+  printf 'From: a@same.example\nSubject: hi\n\ncall %d now\n' "$((70000 + i))" >"$work/num-ham/$i.eml"
+done
+s bayes cv --spam "$work/num-spam" --ham "$work/num-ham" >"$work/num.out" || fail "cv numbers"
+grep -q "sh=0 .*(1-AUC)%  *50.0000" "$work/num.out" ||
+  fail "without shapes the numbers must not rank: $(cat "$work/num.out")"
+s bayes cv --spam "$work/num-spam" --ham "$work/num-ham" --shapes digits >"$work/num.out" ||
+  fail "cv --shapes digits"
+grep -q "sh=1 .*(1-AUC)%  *0.0000" "$work/num.out" ||
+  fail "the digit shapes must rank: $(cat "$work/num.out")"
+set +e
+s bayes cv --spam "$work/num-spam" --ham "$work/num-ham" --shapes nonsense >"$work/out" 2>"$work/err"
+code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "unknown shape family" "$work/err" ||
+  fail "--shapes nonsense must be refused with exit 2: $code $(cat "$work/err")"
 echo "bayes_cli: ok ($rounds scoring rounds during training)"

@@ -113,9 +113,11 @@ TEST_F(TokenStoreTest, ExpireDropsRareOldTokensOnly) {
 TEST_F(TokenStoreTest, TokenizerOptionsAreRecordedAtCreation) {
   TokenizerOptions osb;
   osb.osb_window = 3;
+  osb.shapes = 5;
   { auto store = OpenTrainer(osb); }
   auto reopened = OpenTrainer(TokenizerOptions{});  // the recorded options win
   EXPECT_EQ(reopened->tokenizer_options().osb_window, 3u);
+  EXPECT_EQ(reopened->tokenizer_options().shapes, 5u);
   auto stats = reopened->Stats();
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->tokenizer.osb_window, 3u);
@@ -143,6 +145,7 @@ TEST_F(TokenStoreTest, ModelsWithoutCapFieldsKeepNoCap) {
   EXPECT_EQ((*old)->tokenizer_options().family_cap, 0u);
   EXPECT_EQ((*old)->tokenizer_options().capped_families, 0u);
   EXPECT_EQ((*old)->tokenizer_options().skip_received, 0u);
+  EXPECT_EQ((*old)->tokenizer_options().shapes, 0u);  // no shape tokens, whatever the default
 }
 
 TEST_F(TokenStoreTest, SecondTrainerIsToldTheStoreIsLocked) {

@@ -8,29 +8,10 @@
 #include <set>
 
 #include "filter/bayes/token_hash.h"
+#include "tests/unit/bayes/decoded_view.h"
 
 namespace sluice::bayes {
 namespace {
-
-mime::Message MakeMessage(std::vector<std::pair<std::string_view, std::string>> headers,
-                          std::string text) {
-  mime::Message m;
-  mime::Part root;
-  root.path = "1";
-  root.content_type = "text/plain";
-  root.charset = "utf-8";
-  root.is_text = true;
-  for (auto& [name, value] : headers) {
-    mime::Header h;
-    h.name = name;
-    h.value = value;
-    root.headers.push_back(std::move(h));
-  }
-  m.parts.push_back(std::move(root));
-  m.visible_text = std::move(text);
-  m.raw_text = m.visible_text;
-  return m;
-}
 
 std::set<std::string> Texts(const mime::Message& m, TokenizerOptions options = {}) {
   TokenList tokens(true);
