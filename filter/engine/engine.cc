@@ -172,7 +172,12 @@ Result<std::shared_ptr<const Engine>> EngineImpl::BuildNoThrow(const Config& con
 void EngineImpl::ScoreParsed(const mime::Message& message, const ScoreOptions& options,
                              Verdict* verdict) const {
   auto start = Clock::now();
-  rules_->Scan(message, &verdict->hits);
+  // Only an explaining caller shows the excerpts; the rest skip their re-match.
+  if (options.explain) {
+    rules_->Scan(message, &verdict->hits);
+  } else {
+    rules_->ScanWithoutExcerpts(message, &verdict->hits);
+  }
   verdict->times.rules_us = MicrosSince(start);
 
   start = Clock::now();

@@ -38,7 +38,9 @@ struct MessageFacts {
 
 // How much to explain in a Verdict; the defaults are what the hot path needs.
 struct ScoreOptions {
-  bool explain = false;  // Bayes clues with their readable token text (else "#hash"): slower
+  // Bayes clues with their readable token text (else "#hash") and each rule hit's excerpt
+  // of the matched text (else RuleHit::matched is empty): slower.
+  bool explain = false;
 };
 
 struct ScoreResult {

@@ -58,6 +58,13 @@ class RuleSet {
   // their scores, targets and a short excerpt of the matched text. Never throws.
   virtual void Scan(const mime::Message& message, std::vector<RuleHit>* hits) const = 0;
 
+  // Like Scan, but every RuleHit::matched is left empty: for callers that never show the
+  // excerpt (the daemons and the score log, `sluice score` without --json), which then skip
+  // the PCRE2 re-match of each hit rule. The same hits, scores, targets and counts.
+  virtual void ScanWithoutExcerpts(const mime::Message& message, std::vector<RuleHit>* hits) const {
+    Scan(message, hits);
+  }
+
   virtual size_t rule_count() const = 0;
 
   // --- Additions for tools (`sluice rules`); defaults keep other implementations valid. ---

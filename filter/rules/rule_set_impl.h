@@ -61,6 +61,7 @@ class RuleSetImpl final : public RuleSet {
 
   void Scan(const mime::Message& message, std::vector<RuleHit>* hits) const override;
   void ScanAll(const mime::Message& message, std::vector<RuleHit>* hits) const override;
+  void ScanWithoutExcerpts(const mime::Message& message, std::vector<RuleHit>* hits) const override;
   size_t rule_count() const override { return rules_.size(); }
   std::vector<RuleInfo> Rules() const override;
 
@@ -77,7 +78,8 @@ class RuleSetImpl final : public RuleSet {
   uint64_t serial_ = 0;                // unique per rule set, for per-thread scratch reuse
 
  private:
-  void ScanImpl(const mime::Message& message, bool all, std::vector<RuleHit>* hits) const;
+  void ScanImpl(const mime::Message& message, bool all, bool excerpts,
+                std::vector<RuleHit>* hits) const;
 };
 
 }  // namespace sluice::rules

@@ -6,7 +6,8 @@
 // patterns: a callback per '!' or per capitals run cost more than the scan.
 // The excerpt of a rule's matched text is computed once per hit rule, afterwards, by
 // re-matching just that rule with PCRE2 near the reported end offset; so the databases
-// need no HS_FLAG_SOM_LEFTMOST, which would slow every scan.
+// need no HS_FLAG_SOM_LEFTMOST, which would slow every scan. ScanWithoutExcerpts (the
+// daemons, `sluice score` without --json: nothing shows them) skips that re-match.
 // `words` rules over body and rawbody scan a copy with each whitespace run made one ' '
 // (CollapseSpace), where a phrase like 'gift certificate' is one literal for Hyperscan;
 // when every rule of such a group can be, they are matched by a word lookup instead
@@ -194,14 +195,19 @@ std::string MakeExcerpt(std::string_view text, size_t begin, size_t end, bool tr
 }  // namespace
 
 void RuleSetImpl::Scan(const mime::Message& message, std::vector<RuleHit>* hits) const {
-  ScanImpl(message, false, hits);
+  ScanImpl(message, false, true, hits);
 }
 
 void RuleSetImpl::ScanAll(const mime::Message& message, std::vector<RuleHit>* hits) const {
-  ScanImpl(message, true, hits);
+  ScanImpl(message, true, true, hits);
 }
 
-void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
+void RuleSetImpl::ScanWithoutExcerpts(const mime::Message& message,
+                                      std::vector<RuleHit>* hits) const {
+  ScanImpl(message, false, false, hits);
+}
+
+void RuleSetImpl::ScanImpl(const mime::Message& message, bool all, bool excerpts,
                            std::vector<RuleHit>* hits) const {
   ThreadState& state = t_state;
   if (state.serial != serial_) {
@@ -250,6 +256,7 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
         state.counts[r] += n * copies;
       }
       // Excerpts for the rules that hit for the first time in this text.
+      if (!excerpts) return;
       for (size_t i = mark; i < state.touched.size(); ++i) {
         uint32_t r = state.touched[i];
         const CompiledRule& rule = rules_[r];
@@ -303,7 +310,7 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all,
     const CompiledRule& rule = rules_[r];
     if (state.values[r] != 0 && (all || (rule.report && rule.rule.score != 0))) {
       hits->push_back({rule.rule.id, rule.rule.score, rule.rule.target,
-                       std::move(state.excerpts[r]), state.counts[r]});
+                       excerpts ? std::move(state.excerpts[r]) : std::string(), state.counts[r]});
     }
     state.counts[r] = 0;
   }

@@ -275,6 +275,26 @@ TEST_F(EngineTest, ScoreIntoAReusedResultEqualsAFreshScore) {
   EXPECT_NE(a.facts.message_id, b.facts.message_id);
 }
 
+// The excerpt of a hit is shown only when explaining (`sluice score --json`); the daemons'
+// and the plain output's verdicts carry the same hits, scores and counts without it.
+TEST_F(EngineTest, ExcerptsOnlyWhenExplaining) {
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine);
+  const std::string raw = Mail("offer", "cheap Viagra pills");
+  ScoreOptions explain;
+  explain.explain = true;
+  const ScoreResult plain = engine->Score(raw, engine->config().scoring.thresholds, {});
+  const ScoreResult shown = engine->Score(raw, engine->config().scoring.thresholds, explain);
+  ASSERT_EQ(plain.verdict.hits.size(), 1u);
+  ASSERT_EQ(shown.verdict.hits.size(), 1u);
+  EXPECT_EQ(plain.verdict.hits[0].id, "SAYS_VIAGRA");
+  EXPECT_EQ(plain.verdict.hits[0].matched, "");
+  EXPECT_EQ(shown.verdict.hits[0].matched, "Viagra");
+  EXPECT_EQ(plain.verdict.hits[0].count, shown.verdict.hits[0].count);
+  EXPECT_EQ(plain.verdict.score, shown.verdict.score);
+  EXPECT_EQ(plain.verdict.action, shown.verdict.action);
+}
+
 TEST_F(EngineTest, NoRuleFilesLoadsButWarns) {
   config_.scoring.rule_files.clear();
   auto engine = OpenEngine();

@@ -293,6 +293,45 @@ TEST(ScanTest, ExcerptIsTheMatchedTextOnOneLine) {
   EXPECT_EQ(FindHit(hits, "MULTI")->matched, "act now");
 }
 
+// ScanWithoutExcerpts reports what Scan reports (ids, scores, targets, counts, in order)
+// with every excerpt empty, also for a rule whose excerpt an earlier Scan on the thread
+// computed but did not report (min_hits unmet), so nothing of that scan leaks into it.
+TEST(ScanTest, ScanWithoutExcerptsIsScanWithEmptyExcerpts) {
+  TempDir dir;
+  auto set = MustLoad({dir.Write(
+      "r.yaml", "rules:\n" + Rule("MANY_FREE", "body", "words: [free]", 2, "    min_hits: 3\n") +
+                    Rule("ONE_FREE", "body", "words: [free]") +
+                    Rule("MONEY", "body", "pattern: '\\$\\d{1,3}(,\\d{3})+'") +
+                    Rule("SUBJ_WIN", "subject", "pattern: 'win'", 1.5) +
+                    Rule("FALLBACK", "body", "pattern: '(\\w)\\1x'"))});
+  MessageBuilder once, thrice;
+  once.Header("Subject", "win big").Body("free money $1,000 aax");
+  thrice.Header("Subject", "you win").Body("free, free\nfree $2,000,000 bbx");
+  for (mime::Message* m : {&once.message(), &thrice.message(), &once.message()}) {
+    std::vector<RuleHit> with, without;
+    set->Scan(*m, &with);
+    set->ScanWithoutExcerpts(*m, &without);
+    ASSERT_EQ(with.size(), without.size());
+    ASSERT_GE(with.size(), 3u);
+    for (size_t i = 0; i < with.size(); ++i) {
+      SCOPED_TRACE(with[i].id);
+      EXPECT_EQ(with[i].id, without[i].id);
+      EXPECT_EQ(with[i].score, without[i].score);
+      EXPECT_EQ(with[i].target, without[i].target);
+      EXPECT_EQ(with[i].count, without[i].count);
+      EXPECT_EQ(without[i].matched, "");
+      if (with[i].target != "meta") {
+        EXPECT_NE(with[i].matched, "");
+      }
+    }
+  }
+  std::vector<RuleHit> hits;
+  set->ScanWithoutExcerpts(thrice.message(), &hits);
+  ASSERT_NE(FindHit(hits, "MANY_FREE"), nullptr);
+  EXPECT_EQ(FindHit(hits, "MANY_FREE")->count, 3u);
+  EXPECT_EQ(FindHit(hits, "MANY_FREE")->matched, "");
+}
+
 TEST(ScanTest, CompiledDatabasesAreCachedAndStaleFilesRemoved) {
   TempDir dir;
   std::string cache = dir.path() + "/cache";
