@@ -35,6 +35,10 @@ struct LoadOptions {
   // that number, for tests). false: Hyperscan only, for comparing the two.
   bool word_matcher = true;
   std::optional<size_t> word_matcher_min_entries;
+  // uri rules that provably match only within a URL's host prefix are scanned once per
+  // distinct prefix of a message (url_host_prefix.h): the same hits. false: every uri rule
+  // scans every URL, for comparing the two.
+  bool host_prefix_scan = true;
 };
 
 struct Diagnostic {

@@ -52,6 +52,12 @@ struct TargetGroup {
   // A collapsed group whose every rule WordMatcher takes: matched by word lookup, with db
   // for the texts the matcher hands back (rule_set_scan.cc). Null otherwise.
   std::unique_ptr<WordMatcher> words;
+  // uri: the rules whose matches lie within a URL's host prefix (url_host_prefix.h), scanned
+  // once per distinct prefix of a message, and the other database rules, scanned per URL.
+  // db keeps every database rule, for the URLs where the order of two rules' first matches
+  // needs it. Both null when no rule qualifies (or LoadOptions::host_prefix_scan is off).
+  HsDatabasePtr host_db;
+  HsDatabasePtr path_db;  // null when every database rule is in host_db
 };
 
 class RuleSetImpl final : public RuleSet {

@@ -14,6 +14,7 @@
 #include "filter/rules/rule_cache.h"
 #include "filter/rules/rule_file.h"
 #include "filter/rules/rule_set_impl.h"
+#include "filter/rules/url_host_prefix.h"
 
 namespace sluice::rules {
 namespace {
@@ -96,6 +97,34 @@ void AddWordMatcher(const std::vector<CompiledRule>& rules, size_t min_entries,
   for (uint32_t r : group->rules) matcher->Add(r, rules[r].rule.words);
   matcher->Finish();
   group->words = std::move(matcher);
+}
+
+// Splits a uri group's database rules into those that match only within a URL's host prefix
+// (url_host_prefix.h) and the rest, each compiled into its own database; the group's full
+// database stays. Nothing is split when no rule qualifies. Returns false on a compile error
+// (the group then scans every URL with its full database, as without the split).
+bool AddHostPrefixSplit(const std::vector<CompiledRule>& rules, const std::string& cache_dir,
+                        TargetGroup* group, std::vector<std::string>* cache_files) {
+  if (group->kind != TargetKind::kUri || !group->db) return true;
+  std::vector<HsPattern> host, path;
+  for (uint32_t r : group->rules) {
+    const CompiledRule& rule = rules[r];
+    if (rule.fallback) continue;
+    HsPattern pattern{rule.scan_pattern, HsFlags(rule.rule), r};
+    bool in_host = MatchesOnlyInHostPrefix(rule.scan_pattern, rule.rule.flags);
+    (in_host ? host : path).push_back(std::move(pattern));
+  }
+  if (host.empty()) return true;
+  HsCompileResult host_db = CompileHsDatabase(host, cache_dir);
+  HsCompileResult path_db;
+  if (!path.empty()) path_db = CompileHsDatabase(path, cache_dir);
+  if (!host_db.db || (!path.empty() && !path_db.db)) return false;
+  for (auto* compiled : {&host_db, &path_db}) {
+    if (!compiled->cache_file.empty()) cache_files->push_back(compiled->cache_file);
+  }
+  group->host_db = std::move(host_db.db);
+  group->path_db = std::move(path_db.db);
+  return true;
 }
 
 }  // namespace
@@ -313,8 +342,17 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
                           "Hyperscan cannot compile this pattern (" + compiled.error +
                               "); scanned with PCRE2 instead, which is slower"});
     }
-    if (group.db && hs_alloc_scratch(group.db.get(), &set->prototype_) != HS_SUCCESS) {
-      errors.push_back({"", 0, "", "cannot allocate Hyperscan scratch for " + group.name});
+    if (options.host_prefix_scan &&
+        !AddHostPrefixSplit(set->rules_, options.cache_dir, &group, &cache_files)) {
+      warnings.push_back({"", 0, "",
+                          "target " + group.name +
+                              ": host prefix databases failed to compile; every "
+                              "rule scans every URL"});
+    }
+    for (const HsDatabasePtr* db : {&group.db, &group.host_db, &group.path_db}) {
+      if (*db && hs_alloc_scratch(db->get(), &set->prototype_) != HS_SUCCESS) {
+        errors.push_back({"", 0, "", "cannot allocate Hyperscan scratch for " + group.name});
+      }
     }
     if (options.word_matcher) {
       AddWordMatcher(set->rules_, options.word_matcher_min_entries.value_or(kMinWordEntries),

@@ -22,6 +22,7 @@
 #include "filter/rules/facts.h"
 #include "filter/rules/rule_set_impl.h"
 #include "filter/rules/target_text.h"
+#include "filter/rules/url_host_prefix.h"
 
 namespace sluice::rules {
 namespace {
@@ -29,6 +30,18 @@ namespace {
 constexpr size_t kExcerptBytes = 80;
 constexpr size_t kExcerptWindow = 1024;  // how far before the end offset PCRE2 starts
 constexpr size_t kWidthMargin = 16;      // bytes added to a rule's max_width (see below)
+
+struct UrlMatch {
+  uint32_t rule;
+  uint32_t end;
+};
+
+// The host-prefix matches of one distinct host prefix of the message being scanned:
+// ThreadState::prefix_matches[begin, end).
+struct PrefixMatches {
+  std::string_view prefix;
+  uint32_t begin, end;
+};
 
 struct ThreadState {
   hs_scratch_t* scratch = nullptr;
@@ -43,6 +56,10 @@ struct ThreadState {
   std::string collapsed;  // body or rawbody with whitespace runs made one ' '
   std::string folded;     // WordMatcher's case-folded copy of a text
   std::vector<WordMatch> word_matches;
+  std::vector<PrefixMatches> prefixes;  // uri host prefixes scanned in this message
+  std::vector<UrlMatch> prefix_matches;
+  std::vector<UrlMatch> url_matches;  // the path database's matches in one URL
+  std::vector<UrlMatch> first_matches;
   ~ThreadState() { hs_free_scratch(scratch); }
 };
 
@@ -64,6 +81,75 @@ int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, uns
     state->touched.push_back(id);
   }
   return 0;  // keep scanning: other rules of the same target may still match
+}
+
+int CollectMatch(unsigned id, unsigned long long /*from*/, unsigned long long to,
+                 unsigned /*flags*/, void* context) {
+  static_cast<std::vector<UrlMatch>*>(context)->push_back(
+      {id, static_cast<uint32_t>(std::min<unsigned long long>(to, UINT32_MAX))});
+  return 0;
+}
+
+// The host-prefix database's matches in `prefix`, scanned once per distinct prefix of the
+// message (a message with very many prefixes scans the rest each time).
+std::pair<uint32_t, uint32_t> HostPrefixMatches(const TargetGroup& group, std::string_view prefix,
+                                                ThreadState* state) {
+  constexpr size_t kMaxPrefixes = 512;
+  for (const PrefixMatches& seen : state->prefixes) {
+    if (seen.prefix == prefix) return {seen.begin, seen.end};
+  }
+  uint32_t begin = static_cast<uint32_t>(state->prefix_matches.size());
+  hs_scan(group.host_db.get(), prefix.data(), static_cast<unsigned>(prefix.size()), 0,
+          state->scratch, CollectMatch, &state->prefix_matches);
+  uint32_t end = static_cast<uint32_t>(state->prefix_matches.size());
+  if (state->prefixes.size() < kMaxPrefixes) state->prefixes.push_back({prefix, begin, end});
+  return {begin, end};
+}
+
+// Scans one URL of a uri group split by host prefix (TargetGroup::host_db) and records its
+// matches as one scan of the group's full database would: the host-prefix rules' matches in
+// the URL are their matches in its prefix (same ends), counts add up in any order, and only
+// the order in which rules match for the first time in the message is Hyperscan's order of
+// end offsets, redone here by sorting. Two such first matches at one end come in an order
+// only the full database knows: that URL is scanned with it instead.
+void ScanUrlByHostPrefix(const TargetGroup& group, std::string_view url, MatchContext* context) {
+  ThreadState* state = context->state;
+  auto [begin, end] = HostPrefixMatches(group, UrlHostPrefix(url), state);
+  state->url_matches.clear();
+  if (group.path_db) {
+    hs_scan(group.path_db.get(), url.data(), static_cast<unsigned>(url.size()), 0, state->scratch,
+            CollectMatch, &state->url_matches);
+  }
+  // The rules matching for the first time, at their first end in this URL (a rule's matches
+  // come in order of end, so its first entry is its first end).
+  std::vector<UrlMatch>& first = state->first_matches;
+  first.clear();
+  auto note_first = [&](const UrlMatch& match) {
+    if (state->counts[match.rule] != 0) return;
+    for (const UrlMatch& known : first) {
+      if (known.rule == match.rule) return;
+    }
+    first.push_back(match);
+  };
+  for (uint32_t i = begin; i < end; ++i) note_first(state->prefix_matches[i]);
+  for (const UrlMatch& match : state->url_matches) note_first(match);
+  std::sort(first.begin(), first.end(),
+            [](const UrlMatch& a, const UrlMatch& b) { return a.end < b.end; });
+  for (size_t i = 1; i < first.size(); ++i) {
+    if (first[i].end == first[i - 1].end) {
+      hs_scan(group.db.get(), url.data(), static_cast<unsigned>(url.size()), 0, state->scratch,
+              OnMatch, context);
+      return;
+    }
+  }
+  for (const UrlMatch& match : first) {
+    state->first_end[match.rule] = match.end;
+    state->touched.push_back(match.rule);
+  }
+  for (uint32_t i = begin; i < end; ++i) {
+    state->counts[state->prefix_matches[i].rule] += context->copies;
+  }
+  for (const UrlMatch& match : state->url_matches) state->counts[match.rule] += context->copies;
 }
 
 // The fact headers from the header walk (slots in the order rule_set_load.cc adds them).
@@ -217,7 +303,9 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all, bool excerpts
       if (hs_clone_scratch(prototype_, &state.scratch) != HS_SUCCESS) state.scratch = nullptr;
     } else {
       for (const auto& group : groups_) {
-        if (group.db) hs_alloc_scratch(group.db.get(), &state.scratch);
+        for (const HsDatabasePtr* db : {&group.db, &group.host_db, &group.path_db}) {
+          if (*db) hs_alloc_scratch(db->get(), &state.scratch);
+        }
       }
     }
     state.serial = serial_;
@@ -228,6 +316,8 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all, bool excerpts
     state.excerpts.resize(rules_.size());
   }
   state.touched.clear();
+  state.prefixes.clear();  // they point into this message's URLs
+  state.prefix_matches.clear();
   MatchContext context{&state, 1};
   std::string_view collapsed_source;  // the text state.collapsed was built from
   bool collapsed_valid = false;
@@ -241,6 +331,8 @@ void RuleSetImpl::ScanImpl(const mime::Message& message, bool all, bool excerpts
       // No pattern matches an empty text (empty-matching patterns are refused at load).
       if (group.words && MatchWords(group, rules_, text, copies, &state)) {
         // matched by word lookup: the same matches as the database would report
+      } else if (group.host_db && state.scratch && !text.empty()) {
+        ScanUrlByHostPrefix(group, text, &context);
       } else if (group.db && state.scratch && !text.empty()) {
         hs_scan(group.db.get(), text.data(), static_cast<unsigned>(text.size()), 0, state.scratch,
                 OnMatch, &context);
