@@ -28,6 +28,10 @@ namespace {
 struct Buffer {
   size_t begin = 0;
   size_t end = 0;
+  // What a read-ahead from poll() found instead of bytes, for the next read() to return:
+  // end of file, or an errno.
+  bool eof = false;
+  int error = 0;
   char bytes[kReadAheadBytes];
   size_t out_len = 0;  // replies held back until libmilter next waits for input
   char out[kWriteBehindBytes];
@@ -107,12 +111,41 @@ void Flush(int fd, Buffer* b) {
   b->out_len = 0;
 }
 
+// poll() said the socket is readable and nothing is buffered: take its bytes now. libmilter's
+// next steps are another poll and a read of the same bytes (after the pool's readiness probe
+// comes mi_rd_cmd's own poll); both are then answered from the buffer. End of file or an error
+// is kept for the next read to return, as the socket would have.
+void Fill(int fd, Buffer* b) {
+  const int saved = errno;
+  const ssize_t n = __real_read(fd, b->bytes, sizeof b->bytes);
+  if (n > 0) {
+    b->begin = 0;
+    b->end = static_cast<size_t>(n);
+  } else if (n == 0) {
+    b->eof = true;
+  } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+    b->error = errno;
+  }
+  errno = saved;
+}
+
+bool HasInput(const Buffer* b) { return b->begin != b->end || b->eof || b->error != 0; }
+
 }  // namespace
 
 extern "C" ssize_t __wrap_read(int fd, void* buf, size_t count) {
   Buffer* b = sluice::milter::Find(fd);
   if (b == nullptr || count == 0) return __real_read(fd, buf, count);
   if (b->out_len > 0) Flush(fd, b);
+  if (b->begin == b->end && b->eof) {
+    b->eof = false;  // the socket says so again if asked again
+    return 0;
+  }
+  if (b->begin == b->end && b->error != 0) {
+    errno = b->error;
+    b->error = 0;
+    return -1;
+  }
   if (b->begin == b->end) {
     // A big read (a body chunk) goes straight to the caller: no copy.
     if (count >= sizeof b->bytes / 2) return __real_read(fd, buf, count);
@@ -139,13 +172,16 @@ extern "C" int __wrap_poll(struct pollfd* fds, nfds_t nfds, int timeout) {
   if (nfds == 1 && fds != nullptr && (fds[0].events & POLLIN) != 0) {
     Buffer* b = sluice::milter::Find(fds[0].fd);
     if (b != nullptr && b->out_len > 0) Flush(fds[0].fd, b);
-    if (b != nullptr && b->begin != b->end) {
+    if (b != nullptr && HasInput(b)) {
       fds[0].revents = POLLIN;
       return 1;
     }
     if (b != nullptr && timeout == sluice::milter::kReadyProbeMs) {
       timeout = sluice::milter::g_session_wait_ms.load(std::memory_order_relaxed);
     }
+    const int n = __real_poll(fds, nfds, timeout);
+    if (b != nullptr && n == 1 && fds[0].revents == POLLIN) Fill(fds[0].fd, b);
+    return n;
   }
   return __real_poll(fds, nfds, timeout);
 }

@@ -8,7 +8,10 @@
 // (up to kReadAheadBytes) and hands libmilter its bytes from there, and a poll() for input
 // on that fd alone answers "readable" without a system call while bytes are buffered.
 // Nothing changes for libmilter: it sees the same bytes, in the same order, and a poll on an
-// empty buffer is the real poll, so its timeouts still hold.
+// empty buffer is the real poll, so its timeouts still hold. A real poll that finds the socket
+// readable takes its bytes at once: libmilter's pool probes a socket with poll() and then
+// polls it again before its read, so the second poll and the read are served from the buffer
+// (end of file or a read error found that way is returned by the next read).
 //
 // Write-behind: replies (writev) to a registered socket are held back until libmilter next
 // waits for input, reads or closes it, and then leave in one write; libmilter's "may I

@@ -115,6 +115,28 @@ TEST(ReadAhead, EndOfStreamAndPollFlagsPassThrough) {
   EXPECT_EQ(read(p.milter, &c, 1), 0);  // EOF, as the socket says
 }
 
+TEST(ReadAhead, AReadablePollTakesTheBytesAtOnce) {
+  if (!ReadAheadLinked()) GTEST_SKIP() << "built without the static libmilter";
+  Pair p;
+  ASSERT_TRUE(BufferReads(p.milter));
+  WriteAll(p.mta, "HEAD1body");
+  // libmilter polls (the pool's probe, then mi_rd_cmd) before each read: the first poll that
+  // finds bytes reads them, so the second poll and the reads need no system call.
+  EXPECT_TRUE(Readable(p.milter, 1000));
+  EXPECT_EQ(BufferedBytes(p.milter), 9u);
+  EXPECT_TRUE(Readable(p.milter, 0));
+  EXPECT_EQ(ReadN(p.milter, 5), "HEAD1");
+  EXPECT_EQ(ReadN(p.milter, 4), "body");
+  // End of stream found by that read-ahead: the next read returns it, and the socket again.
+  shutdown(p.mta, SHUT_WR);
+  EXPECT_TRUE(Readable(p.milter, 1000));
+  EXPECT_EQ(BufferedBytes(p.milter), 0u);
+  EXPECT_TRUE(Readable(p.milter, 0));
+  char c;
+  EXPECT_EQ(read(p.milter, &c, 1), 0);
+  EXPECT_EQ(read(p.milter, &c, 1), 0);
+}
+
 TEST(ReadAhead, CloseDropsBufferedBytesSoAReusedFdStartsClean) {
   if (!ReadAheadLinked()) GTEST_SKIP() << "built without the static libmilter";
   int fd_number;
