@@ -109,9 +109,20 @@ if [ -n "${BENCH_BASE:-}" ]; then
   bench_config "$W/base.yaml" "unix:$W/run/sluice-base.sock"
   SLUICE_NEW=$SLUICE
   SLUICE=$(cd "$BENCH_BASE" && pwd)/sluice
-  for kv in ${BENCH_BASE_ENV:-}; do export "${kv?}"; done
+  # The base's environment only for its start: what the variables held before comes back
+  # afterwards (unsetting them would drop e.g. a SLUICE_STATE the whole run was given, and the
+  # Bayes check below would then report the other daemons' scoring wrongly).
+  declare -A SAVED_ENV
+  for kv in ${BENCH_BASE_ENV:-}; do
+    k=${kv%%=*}
+    [ -n "${!k+set}" ] && SAVED_ENV[$k]=${!k}
+    export "${kv?}"
+  done
   fx_sluice_start "$W/base.yaml" || exit 1
-  for kv in ${BENCH_BASE_ENV:-}; do unset "${kv%%=*}"; done
+  for kv in ${BENCH_BASE_ENV:-}; do
+    k=${kv%%=*}
+    if [ -n "${SAVED_ENV[$k]+set}" ]; then export "$k=${SAVED_ENV[$k]}"; else unset "$k"; fi
+  done
   SPID[sluice-base]=$SLUICE_PID
   SLUICE=$SLUICE_NEW
 fi
